@@ -1,0 +1,30 @@
+/**
+ * Client calls endpoints of remote services: it selects a node, encodes the request,
+ * sends it over a pooled connection that verified the server's identity, and decodes the
+ * reply or rebuilds the error the server sent.
+ */
+import type { CallMetadata } from '../transport/transport.js';
+
+/** Per-call options. */
+export interface CallOptions {
+  /** The call fails with a `408` after this long. */
+  readonly timeoutMs?: number;
+  readonly metadata?: CallMetadata;
+  /** Content type of the request body; defaults to the client's default codec. */
+  readonly contentType?: string;
+}
+
+/** Client calls endpoints of remote services. */
+export interface Client {
+  readonly name: string;
+  /** Calls `endpoint` (`Class.method`) of `service` and resolves with the decoded reply. */
+  call<T = unknown>(service: string, endpoint: string, request: unknown, options?: CallOptions): Promise<T>;
+  /** Closes every pooled connection. */
+  close(): Promise<void>;
+}
+
+/** Default deadline of a call. */
+export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+
+// Errors raised (errors/catalogue.ts): BST_ERR_CLIENT_DEADLINE_EXCEEDED, BST_ERR_CLIENT_NO_NODES,
+// BST_ERR_CLIENT_CONNECTION, plus any error the server sent.

@@ -1,0 +1,40 @@
+/**
+ * Codec turns bytes into values and back for one content type. Reading is two steps so
+ * no codec can skip the first: `checkRaw` inspects the bytes before any parsing (size,
+ * nesting depth, encoding), then `parse` builds the value. Writing sanitises the value
+ * before `serialize`. `decodeBody` / `encodeBody` in `codec/pipeline.ts` are the only
+ * callers, and they always run both steps.
+ */
+
+/** Limits every codec enforces on what it reads. */
+export interface CodecLimits {
+  /** Largest body accepted, in bytes. */
+  readonly maxBytes: number;
+  /** Deepest nesting of objects and arrays accepted (shared case B06). */
+  readonly maxDepth: number;
+  /** Most keys in one object. */
+  readonly maxKeys: number;
+  /** Longest array. */
+  readonly maxArrayLength: number;
+  /** Longest string, in characters. */
+  readonly maxStringLength: number;
+}
+
+/** Codec reads and writes bodies of one content type. */
+export interface Codec {
+  readonly name: string;
+  readonly contentType: string;
+  /** Throws a `400`/`413` BastionError when the raw bytes break a limit. Parses nothing. */
+  checkRaw(bytes: Uint8Array, limits: CodecLimits): void;
+  /** Parses checked bytes; throws a `400` BastionError on malformed input or a forbidden key. */
+  parse(bytes: Uint8Array, limits: CodecLimits): unknown;
+  /** Returns a value safe to serialise (no functions, cycles or prototype keys). */
+  sanitize(value: unknown): unknown;
+  serialize(value: unknown): Uint8Array;
+}
+
+/** Keys that must never reach an object built from peer data (B01, B02, B07). */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+// Errors raised (errors/catalogue.ts): BST_ERR_CODEC_DECODE, BST_ERR_CODEC_FORBIDDEN_KEY,
+// BST_ERR_CODEC_TOO_DEEP, BST_ERR_CODEC_TOO_LARGE, BST_ERR_CODEC_UNSUPPORTED.

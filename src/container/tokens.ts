@@ -1,0 +1,26 @@
+/**
+ * Service identifiers of the container, one per concept. Implementations inject by these
+ * tokens; only `container/` decides which implementation each one resolves to.
+ */
+export const TOKENS = Object.freeze({
+  Transport: Symbol.for('bastion.Transport'),
+  TransportOptions: Symbol.for('bastion.TransportOptions'),
+  TLSMaterial: Symbol.for('bastion.TLSMaterial'),
+  Codecs: Symbol.for('bastion.Codecs'),
+  CodecLimits: Symbol.for('bastion.CodecLimits'),
+  Binder: Symbol.for('bastion.Binder'),
+  Registry: Symbol.for('bastion.Registry'),
+  InnerRegistry: Symbol.for('bastion.InnerRegistry'),
+  RegistryPolicy: Symbol.for('bastion.RegistryPolicy'),
+  Selector: Symbol.for('bastion.Selector'),
+  RateLimiter: Symbol.for('bastion.RateLimiter'),
+  RateLimiterOptions: Symbol.for('bastion.RateLimiterOptions'),
+  WrapperFactories: Symbol.for('bastion.WrapperFactories'),
+  Endpoints: Symbol.for('bastion.Endpoints'),
+  ServerOptions: Symbol.for('bastion.ServerOptions'),
+  ClientOptions: Symbol.for('bastion.ClientOptions'),
+  Server: Symbol.for('bastion.Server'),
+  Client: Symbol.for('bastion.Client'),
+  Clock: Symbol.for('bastion.Clock'),
+  Logger: Symbol.for('bastion.Logger'),
+});

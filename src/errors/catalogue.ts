@@ -1,0 +1,53 @@
+/**
+ * The catalogue of every error Bastion raises: a stable id, the HTTP-like code it travels
+ * with, and the message people read. `docs/errors.md` lists the same ids; a test keeps
+ * the two in step. An id is never renamed or reused.
+ */
+export const ERROR_CATALOGUE = {
+  BST_ERR_CODEC_DECODE: { code: 400, message: 'The request body could not be decoded' },
+  BST_ERR_CODEC_FORBIDDEN_KEY: { code: 400, message: 'The request body holds a forbidden key' },
+  BST_ERR_CODEC_TOO_DEEP: { code: 400, message: 'The request body is nested too deeply' },
+  BST_ERR_CODEC_TOO_LARGE: { code: 413, message: 'The request body is larger than allowed' },
+  BST_ERR_CODEC_UNSUPPORTED: { code: 415, message: 'The content type is not supported' },
+  BST_ERR_VALIDATION_FAILED: { code: 400, message: 'The request failed validation' },
+  BST_ERR_SECURITY_NO_CLIENT_CERT: { code: 401, message: 'A verified client certificate is required' },
+  BST_ERR_SECURITY_PEER_NOT_ALLOWED: { code: 403, message: 'The caller identity is not allowed' },
+  BST_ERR_SECURITY_SERVER_IDENTITY: { code: 503, message: 'The server did not present the expected identity' },
+  BST_ERR_SECURITY_TLS_CONFIG: { code: 500, message: 'The TLS configuration is invalid' },
+  BST_ERR_SERVER_UNKNOWN_ENDPOINT: { code: 404, message: 'Unknown service or endpoint' },
+  BST_ERR_SERVER_INTERNAL: { code: 500, message: 'Internal server error' },
+  BST_ERR_SERVER_OVERLOADED: { code: 503, message: 'The server is overloaded' },
+  BST_ERR_SERVER_SHUTTING_DOWN: { code: 503, message: 'The server is shutting down' },
+  BST_ERR_CLIENT_DEADLINE_EXCEEDED: { code: 408, message: 'The call deadline was exceeded' },
+  BST_ERR_CLIENT_NO_NODES: { code: 503, message: 'No node of the service is available' },
+  BST_ERR_CLIENT_CONNECTION: { code: 503, message: 'The connection to the service failed' },
+  BST_ERR_TRANSPORT_FRAME_TOO_LARGE: { code: 413, message: 'The frame is larger than allowed' },
+  BST_ERR_TRANSPORT_MALFORMED_FRAME: { code: 400, message: 'The frame is malformed' },
+  BST_ERR_TRANSPORT_CLOSED: { code: 503, message: 'The connection is closed' },
+  BST_ERR_RATELIMIT_EXCEEDED: { code: 429, message: 'Rate limit exceeded' },
+  BST_ERR_RATELIMIT_COST_TOO_HIGH: { code: 429, message: 'The call costs more than the bucket can ever hold' },
+  BST_ERR_REGISTRY_DENIED: { code: 403, message: 'The registration was refused' },
+  BST_ERR_REGISTRY_NOT_FOUND: { code: 404, message: 'The service is not registered' },
+  BST_ERR_DECORATOR_INVALID_TARGET: { code: 500, message: 'A decorator was used in a way Bastion cannot honour' },
+  BST_ERR_BOOT_INVALID_CONFIG: { code: 500, message: 'The application configuration is invalid' },
+} as const satisfies Record<string, { code: ErrorCode; message: string }>;
+
+/** Every error id in the catalogue. */
+export type ErrorId = keyof typeof ERROR_CATALOGUE;
+
+/** The HTTP-like codes Bastion errors carry. */
+export type ErrorCode = 400 | 401 | 403 | 404 | 408 | 413 | 415 | 429 | 500 | 503;
+
+/** Standard status text for each code, as go-micro's `errors.Error.Status` carries it. */
+export const STATUS_TEXT: Readonly<Record<ErrorCode, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  408: 'Request Timeout',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};

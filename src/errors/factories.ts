@@ -1,0 +1,53 @@
+import { BastionError, type FieldError } from './bastion-error.js';
+
+/** A `400`: the request failed validation; `fields` names each failing field. */
+export function badRequest(fields: readonly FieldError[]): BastionError {
+  const names = fields.map((f) => f.path).join(', ');
+  return new BastionError('BST_ERR_VALIDATION_FAILED', `The request failed validation: ${names}`, { fields });
+}
+
+/** A `401`: the caller presented no verified client certificate. */
+export function unauthenticated(): BastionError {
+  return new BastionError('BST_ERR_SECURITY_NO_CLIENT_CERT');
+}
+
+/** A `403`: the caller's verified identity may not call this endpoint. */
+export function forbidden(identity: string): BastionError {
+  return new BastionError('BST_ERR_SECURITY_PEER_NOT_ALLOWED', `The caller identity '${identity}' is not allowed`);
+}
+
+/** A `404`: no such service or endpoint on this server. */
+export function notFound(endpoint: string): BastionError {
+  return new BastionError('BST_ERR_SERVER_UNKNOWN_ENDPOINT', `Unknown endpoint '${endpoint}'`);
+}
+
+/** A `408`: the call deadline passed. */
+export function deadlineExceeded(): BastionError {
+  return new BastionError('BST_ERR_CLIENT_DEADLINE_EXCEEDED');
+}
+
+/** A `413`: a frame declared a length above the limit. */
+export function frameTooLarge(limitBytes: number): BastionError {
+  return new BastionError('BST_ERR_TRANSPORT_FRAME_TOO_LARGE', `The frame is larger than ${limitBytes} bytes`);
+}
+
+/** A `429`: the rate limit is exceeded; retry after `retryAfterMs` milliseconds. */
+export function rateLimited(retryAfterMs: number): BastionError {
+  const wait = Math.max(1, Math.ceil(retryAfterMs));
+  return new BastionError('BST_ERR_RATELIMIT_EXCEEDED', `Rate limit exceeded; retry after ${wait} ms`, { retryAfterMs: wait });
+}
+
+/** A `500` that tells the peer nothing about the cause. */
+export function internal(cause?: unknown): BastionError {
+  return new BastionError('BST_ERR_SERVER_INTERNAL', undefined, {}, cause === undefined ? undefined : { cause });
+}
+
+/** A `503`: the server is shedding load or shutting down. */
+export function unavailable(detail?: string): BastionError {
+  return new BastionError('BST_ERR_SERVER_OVERLOADED', detail);
+}
+
+/** Turns anything thrown into a BastionError, hiding whatever is not one. */
+export function toBastionError(error: unknown): BastionError {
+  return BastionError.is(error) ? error : internal(error);
+}

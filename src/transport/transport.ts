@@ -1,0 +1,84 @@
+/**
+ * Transport moves framed calls between a client and a server and owns their TLS.
+ * A server `listen`s with a handler that turns one request into one reply; a client
+ * `dial`s a node and sends requests that are multiplexed over one connection by id.
+ */
+import type { WireError } from '../errors/bastion-error.js';
+import type { PeerInfo, TLSMaterial } from '../security/security.js';
+
+/** Metadata of one call carried in its header. */
+export type CallMetadata = Readonly<Record<string, string>>;
+
+/** The header of a request frame. */
+export interface RequestHeader {
+  readonly service: string;
+  readonly endpoint: string;
+  readonly contentType: string;
+  readonly metadata: CallMetadata;
+  /** Time left for the call when it was sent, in milliseconds; 0 means none. */
+  readonly timeoutMs: number;
+}
+
+/** A request as the server transport hands it to the server. */
+export interface InboundCall {
+  readonly header: RequestHeader;
+  readonly body: Uint8Array;
+  readonly peer: PeerInfo;
+}
+
+/** The server's answer to one call: a body, or an error in its wire form. */
+export type Reply =
+  | { readonly kind: 'response'; readonly contentType: string; readonly body: Uint8Array }
+  | { readonly kind: 'error'; readonly error: WireError };
+
+/** Turns one inbound call into its reply. It must not throw; errors become error replies. */
+export type CallHandler = (call: InboundCall) => Promise<Reply>;
+
+/** A listening server endpoint. */
+export interface Listener {
+  readonly host: string;
+  readonly port: number;
+  /** Stops accepting, lets in-flight calls finish up to `drainMs`, then destroys every connection. */
+  close(drainMs?: number): Promise<void>;
+}
+
+/** Where a client connects, and who it expects to find there. */
+export interface DialTarget {
+  readonly host: string;
+  readonly port: number;
+  /** The service name the server's certificate must prove. */
+  readonly expectedService: string;
+}
+
+/** A client's connection to one node; calls on it are multiplexed. */
+export interface ClientConnection {
+  readonly closed: boolean;
+  /** Sends one request and resolves with its reply; rejects on a transport failure. */
+  request(header: RequestHeader, body: Uint8Array): Promise<Reply>;
+  close(): Promise<void>;
+}
+
+/** Options shared by every transport. */
+export interface TransportOptions {
+  /** Largest frame accepted or sent; checked from the length prefix before buffering. */
+  readonly maxFrameBytes: number;
+  /** A connection that sends nothing for this long is closed. */
+  readonly idleTimeoutMs: number;
+  /** A TLS handshake must finish within this time. */
+  readonly handshakeTimeoutMs: number;
+  /** Once a frame has started, the rest of it must arrive within this time. */
+  readonly frameReadTimeoutMs: number;
+}
+
+/** Transport moves calls between clients and servers. */
+export interface Transport {
+  readonly name: string;
+  listen(address: { host: string; port: number }, handler: CallHandler): Promise<Listener>;
+  dial(target: DialTarget): Promise<ClientConnection>;
+}
+
+/** The TLS material a transport uses; the container binds it from the app's TLS options. */
+export type TransportTLS = TLSMaterial;
+
+// Errors raised (errors/catalogue.ts): BST_ERR_TRANSPORT_FRAME_TOO_LARGE, BST_ERR_TRANSPORT_MALFORMED_FRAME,
+// BST_ERR_TRANSPORT_CLOSED, BST_ERR_CLIENT_CONNECTION, BST_ERR_SECURITY_SERVER_IDENTITY.

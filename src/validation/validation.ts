@@ -1,0 +1,20 @@
+/**
+ * Validation turns a decoded plain value into a validated DTO instance, and a handler's
+ * result back into a plain value exposing only what the DTO exposes. A failure is a `400`
+ * BastionError whose `fields` name each failing property path and constraint, never the
+ * offending value.
+ */
+import type { DtoClass } from '../metadata/models.js';
+
+/** Binder binds plain values to DTO classes and back. */
+export interface Binder {
+  readonly name: string;
+  /** Throws at boot when a DTO class cannot be validated safely (for example B04). */
+  prepare(dto: DtoClass): void;
+  /** Plain value -> validated instance of `dto`; throws a `400` BastionError. */
+  toInstance<T extends object>(dto: DtoClass<T>, plain: unknown): Promise<T>;
+  /** Instance -> plain value with excluded properties removed. */
+  toPlain(value: unknown): unknown;
+}
+
+// Errors raised (errors/catalogue.ts): BST_ERR_VALIDATION_FAILED, BST_ERR_DECORATOR_INVALID_TARGET.
