@@ -33,6 +33,13 @@ export interface Codec {
   serialize(value: unknown): Uint8Array;
 }
 
+/** The codecs an application knows, by content type (implemented by `CodecRegistry`). */
+export interface CodecLookup {
+  /** The codec for `contentType`; throws a `415` BastionError when there is none. */
+  get(contentType: string): Codec;
+  has(contentType: string): boolean;
+}
+
 /** Keys that must never reach an object built from peer data (B01, B02, B07). */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
