@@ -1,0 +1,29 @@
+/**
+ * The only way bodies are decoded and encoded: every read runs the codec's raw checks
+ * before its parser, every write sanitises before serialising. An empty body and an
+ * `undefined` value map to each other, so "no argument" and "no result" need no codec.
+ */
+import { BastionError } from '../errors/bastion-error.js';
+import type { Codec, CodecLimits } from './codec.js';
+import { decodeFailed } from './codec-errors.js';
+
+const EMPTY_BODY = new Uint8Array(0);
+
+/** Decodes peer bytes: `checkRaw`, then `parse`; an empty body is `undefined`. Throws `400`/`413` BastionErrors. */
+export function decodeBody(codec: Codec, bytes: Uint8Array, limits: CodecLimits): unknown {
+  codec.checkRaw(bytes, limits);
+  if (bytes.byteLength === 0) return undefined;
+  try {
+    return codec.parse(bytes, limits);
+  } catch (error) {
+    // Whatever a parser throws on peer bytes is the peer's fault (B06: never a 500).
+    if (BastionError.is(error)) throw error;
+    throw decodeFailed(undefined, error);
+  }
+}
+
+/** Encodes a value: `sanitize`, then `serialize`; `undefined` becomes an empty body. */
+export function encodeBody(codec: Codec, value: unknown): Uint8Array {
+  const safe = codec.sanitize(value);
+  return safe === undefined ? EMPTY_BODY : codec.serialize(safe);
+}

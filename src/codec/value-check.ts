@@ -1,0 +1,48 @@
+/**
+ * The check every codec runs on the value it has just decoded, whatever the wire format:
+ * forbidden keys at any depth, keys per object, array length, string length and nesting
+ * depth. It is iterative, so even a value built without a raw depth check cannot
+ * overflow the stack here (B06).
+ */
+import { FORBIDDEN_KEYS, type CodecLimits } from './codec.js';
+import { forbiddenKey, tooDeep, tooLarge } from './codec-errors.js';
+
+/** Throws a `400`/`413` BastionError when a decoded value breaks a limit or holds a forbidden key. */
+export function checkDecodedValue(root: unknown, limits: CodecLimits): void {
+  // Each entry is a value and the nesting level of the container holding it (0 for the root).
+  const values: unknown[] = [root];
+  const levels: number[] = [0];
+  while (values.length > 0) {
+    const value = values.pop();
+    const level = (levels.pop() as number) + 1;
+    if (typeof value === 'string') {
+      if (value.length > limits.maxStringLength) throw stringTooLong(limits);
+      continue;
+    }
+    // Binary values (a later codec's byte strings) are leaves bounded by the body size.
+    if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) continue;
+    if (level > limits.maxDepth) throw tooDeep(limits.maxDepth);
+    if (Array.isArray(value)) {
+      if (value.length > limits.maxArrayLength) {
+        throw tooLarge(`An array in the request body has more than ${limits.maxArrayLength} elements`);
+      }
+      for (const item of value) {
+        values.push(item);
+        levels.push(level);
+      }
+      continue;
+    }
+    const keys = Object.keys(value);
+    if (keys.length > limits.maxKeys) throw tooLarge(`An object in the request body has more than ${limits.maxKeys} keys`);
+    for (const key of keys) {
+      if (FORBIDDEN_KEYS.has(key)) throw forbiddenKey(key);
+      if (key.length > limits.maxStringLength) throw stringTooLong(limits);
+      values.push((value as Record<string, unknown>)[key]);
+      levels.push(level);
+    }
+  }
+}
+
+function stringTooLong(limits: CodecLimits) {
+  return tooLarge(`A string in the request body is longer than ${limits.maxStringLength} characters`);
+}

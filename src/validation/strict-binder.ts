@@ -1,0 +1,70 @@
+import 'reflect-metadata';
+import { instanceToPlain, plainToInstance, type ClassTransformOptions } from 'class-transformer';
+import { validate, type ValidatorOptions } from 'class-validator';
+import { injectable } from 'inversify';
+import { badRequest } from '../errors/factories.js';
+import type { DtoClass } from '../metadata/models.js';
+import { checkShape, planGraph } from './dto-plan.js';
+import { BODY_PATH, fieldError, toFieldErrors } from './field-errors.js';
+import type { Binder } from './validation.js';
+
+/** class-transformer options for request bodies: no implicit conversion (B03), no defaults exposed. */
+export const STRICT_TRANSFORM_OPTIONS: Readonly<ClassTransformOptions> = Object.freeze({
+  enableImplicitConversion: false,
+  exposeDefaultValues: false,
+  excludeExtraneousValues: false,
+});
+
+/** class-validator options: unknown properties and values refused (B01), no value in errors. */
+export const STRICT_VALIDATOR_OPTIONS: Readonly<ValidatorOptions> = Object.freeze({
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  validationError: Object.freeze({ target: false, value: false }),
+});
+
+/**
+ * StrictBinder binds decoded bodies to DTO classes with class-transformer and
+ * class-validator under strict options, and refuses what those libraries let through:
+ * non-plain input, a result that is not exactly an instance of the DTO (B01) and nested
+ * values of the wrong shape (B04). See docs/codecs.md.
+ */
+@injectable()
+export class StrictBinder implements Binder {
+  readonly name = 'class-validator';
+  private readonly prepared = new WeakSet<DtoClass>();
+
+  /** Checks `dto` and every DTO nested in it once; throws `BST_ERR_DECORATOR_INVALID_TARGET`. */
+  prepare(dto: DtoClass): void {
+    if (this.prepared.has(dto)) return;
+    planGraph(dto);
+    this.prepared.add(dto);
+  }
+
+  /** Builds and validates an instance of `dto` from a plain object; throws a `400` listing each field. */
+  async toInstance<T extends object>(dto: DtoClass<T>, plain: unknown): Promise<T> {
+    this.prepare(dto);
+    if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
+      throw badRequest([fieldError(BODY_PATH, 'isObject', 'an object was expected')]);
+    }
+    const proto: unknown = Object.getPrototypeOf(plain);
+    if (proto !== Object.prototype && proto !== null) {
+      throw badRequest([fieldError(BODY_PATH, 'isPlainObject', 'a plain object was expected')]);
+    }
+    const shapeErrors = checkShape(dto, plain);
+    if (shapeErrors.length > 0) throw badRequest(shapeErrors);
+    const instance: unknown = plainToInstance(dto as new () => T, plain, STRICT_TRANSFORM_OPTIONS);
+    // Never treat "no errors" on something that is not exactly a DTO instance as success (B01).
+    if (typeof instance !== 'object' || instance === null || Object.getPrototypeOf(instance) !== dto.prototype) {
+      throw badRequest([fieldError(BODY_PATH, 'isInstance', 'the body could not be bound to the request type')]);
+    }
+    const errors = await validate(instance, STRICT_VALIDATOR_OPTIONS);
+    if (errors.length > 0) throw badRequest(toFieldErrors(errors));
+    return instance as T;
+  }
+
+  /** Applies `@Exclude`/`@Expose` to objects, nested instances included; primitives pass through. */
+  toPlain(value: unknown): unknown {
+    return typeof value === 'object' && value !== null ? instanceToPlain(value) : value;
+  }
+}

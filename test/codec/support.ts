@@ -1,0 +1,46 @@
+// Shared helpers for the codec and validation tests; not a test file itself.
+import assert from 'node:assert/strict';
+import { BastionError } from '../../src/errors/bastion-error.js';
+import type { ErrorId } from '../../src/errors/catalogue.js';
+
+/** UTF-8 bytes of `text`. */
+export function utf8(text: string): Uint8Array {
+  return Buffer.from(text, 'utf8');
+}
+
+function check(error: unknown, id: ErrorId, code: number): BastionError {
+  assert.ok(BastionError.is(error), `expected a BastionError, got ${String(error)}`);
+  assert.equal(error.id, id);
+  assert.equal(error.code, code);
+  return error;
+}
+
+/** Runs `fn`, asserts it throws a BastionError with `id` and `code`, and returns the error. */
+export function throwsBastion(fn: () => unknown, id: ErrorId, code: number): BastionError {
+  try {
+    fn();
+  } catch (error) {
+    return check(error, id, code);
+  }
+  assert.fail(`expected ${id} to be thrown`);
+}
+
+/** Awaits `promise`, asserts it rejects with a BastionError with `id` and `code`, and returns the error. */
+export async function rejectsBastion(promise: Promise<unknown>, id: ErrorId, code: number): Promise<BastionError> {
+  try {
+    await promise;
+  } catch (error) {
+    return check(error, id, code);
+  }
+  assert.fail(`expected ${id} to be rejected`);
+}
+
+/** The paths named by a `400`'s field list. */
+export function fieldPaths(error: BastionError): string[] {
+  return (error.fields ?? []).map((field) => field.path);
+}
+
+/** Snapshot of Object.prototype's own keys, to prove nothing was added. */
+export function prototypeKeys(): string[] {
+  return Object.getOwnPropertyNames(Object.prototype).sort();
+}
