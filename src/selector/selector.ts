@@ -13,4 +13,13 @@ export interface Selector {
   markFailed(service: string, node: ServiceNode): void;
 }
 
+/** Options of the caching selectors. */
+export interface SelectorOptions {
+  /** How long a service's node list is reused before the registry is read again; 0 reads every time. */
+  readonly cacheTtlMs: number;
+}
+
+/** Default time a node list is cached: short, so dead nodes and new ones show up quickly. */
+export const DEFAULT_SELECTOR_CACHE_TTL_MS = 1000;
+
 // Errors raised (errors/catalogue.ts): BST_ERR_CLIENT_NO_NODES.

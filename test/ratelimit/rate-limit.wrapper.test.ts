@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { beforeEach, describe, it } from 'node:test';
+import { BastionError } from '../../src/errors/bastion-error.js';
+import type { RateLimitKey, RateLimitPolicy } from '../../src/metadata/models.js';
+import { rateLimitWrapper } from '../../src/ratelimit/rate-limit.wrapper.js';
+import type { RateLimiter, TakeResult } from '../../src/ratelimit/ratelimit.js';
+import { anonymousPeer, call, endpoint, verifiedPeer } from './wrapper-fixtures.js';
+
+class KeyRecordingLimiter implements RateLimiter {
+  readonly name = 'recording';
+  readonly keys: string[] = [];
+  answer: TakeResult = { allowed: true, remaining: 1, retryAfterMs: 0 };
+  async take(key: string): Promise<TakeResult> {
+    this.keys.push(key);
+    return this.answer;
+  }
+}
+
+function policy(key: RateLimitKey): RateLimitPolicy {
+  return Object.freeze({ tokensPerInterval: 10, intervalMs: 1000, bucketSize: 10, cost: 1, key });
+}
+
+const next = async () => 'handled';
+
+describe(rateLimitWrapper.name, () => {
+  let limiter: KeyRecordingLimiter;
+
+  beforeEach(() => {
+    limiter = new KeyRecordingLimiter();
+  });
+
+  describe('when the endpoint declares no rate limit', () => {
+    it('should build no wrapper', () => {
+      assert.equal(rateLimitWrapper(limiter)(endpoint(undefined)), undefined);
+    });
+  });
+
+  describe('when the endpoint declares a policy', () => {
+    const cases: [RateLimitKey, string][] = [
+      ['global', 'global'],
+      ['service', 'svc:orders'],
+      ['endpoint', 'ep:orders/Orders.place'],
+      ['peer', 'peer:orders/Orders.place:billing'],
+    ];
+    for (const [key, expected] of cases) {
+      it(`should key a '${key}' bucket as ${expected}`, async () => {
+        const ep = endpoint(policy(key));
+        const wrapper = rateLimitWrapper(limiter)(ep);
+        assert.equal(await wrapper?.(call(ep, verifiedPeer('billing')), next), 'handled');
+        assert.deepEqual(limiter.keys, [expected]);
+      });
+    }
+
+    it("should key an unauthenticated peer under 'peer' by its address", async () => {
+      const ep = endpoint(policy('peer'));
+      const wrapper = rateLimitWrapper(limiter)(ep);
+      await wrapper?.(call(ep, anonymousPeer('192.0.2.7')), next);
+      await wrapper?.(call(ep, { ...verifiedPeer('billing', '192.0.2.8'), authorized: false }), next);
+      assert.deepEqual(limiter.keys, ['anon:192.0.2.7', 'anon:192.0.2.8']);
+    });
+
+    it('should throw a 429 with the limiter retry-after when refused, without calling next', async () => {
+      limiter.answer = { allowed: false, remaining: 0, retryAfterMs: 250 };
+      const ep = endpoint(policy('endpoint'));
+      let ran = false;
+      await assert.rejects(
+        rateLimitWrapper(limiter)(ep)?.(call(ep, verifiedPeer('billing')), async () => (ran = true)) ?? Promise.resolve(),
+        (e) => BastionError.hasId(e, 'BST_ERR_RATELIMIT_EXCEEDED') && e.code === 429 && e.retryAfterMs === 250,
+      );
+      assert.equal(ran, false);
+    });
+  });
+
+  describe('when the policy cannot be enforced', () => {
+    it('should refuse at boot with BST_ERR_BOOT_INVALID_CONFIG naming the endpoint', () => {
+      const ep = endpoint({ ...policy('peer'), bucketSize: 0 });
+      assert.throws(() => rateLimitWrapper(limiter)(ep), (e) => BastionError.hasId(e, 'BST_ERR_BOOT_INVALID_CONFIG') && /orders\/Orders\.place/.test(e.detail));
+      const unknownKey = endpoint({ ...policy('peer'), key: 'header' as RateLimitKey });
+      assert.throws(() => rateLimitWrapper(limiter)(unknownKey), /unknown rate-limit key 'header'/);
+    });
+  });
+});
