@@ -20,3 +20,6 @@ export function resolveTransportOptions(partial: Partial<TransportOptions> = {})
   if (options.maxFrameBytes > 0x7fffffff) throw new RangeError('transport option maxFrameBytes must be below 2 GiB');
   return options;
 }
+
+/** How long `Listener.close()` waits for in-flight calls when no drain time is given. */
+export const DEFAULT_DRAIN_MS = 5_000;

@@ -1,0 +1,296 @@
+/**
+ * The wire format of the transport (docs/wire-protocol.md): a 4-byte big-endian length N,
+ * then N payload bytes holding a kind, a call id, a JSON header and the body.
+ */
+import { BastionError, type WireError } from '../errors/bastion-error.js';
+import { frameTooLarge } from '../errors/factories.js';
+import { DEFAULT_MAX_FRAME_BYTES } from './options.js';
+import type { CallMetadata, RequestHeader } from './transport.js';
+
+/** The kind byte of each frame. */
+export const FRAME_KIND = Object.freeze({ request: 1, response: 2, error: 3, cancel: 4, ping: 5, pong: 6 });
+
+/** The name of a frame kind. */
+export type FrameKind = keyof typeof FRAME_KIND;
+
+/** Bytes of the length prefix in front of every payload. */
+export const FRAME_PREFIX_BYTES = 4;
+
+/** Bytes of a payload before its header: kind (1), call id (4) and header length (4). */
+export const FRAME_FIXED_BYTES = 9;
+
+const MAX_UINT32 = 0xffffffff;
+
+/** Largest call id; ids are unsigned 32-bit. */
+export const MAX_CALL_ID = MAX_UINT32;
+
+/** One frame of the protocol, encoded by `encodeFrame` and decoded by `FrameDecoder`. */
+export type Frame =
+  | { readonly kind: 'request'; readonly callId: number; readonly header: RequestHeader; readonly body: Uint8Array }
+  | { readonly kind: 'response'; readonly callId: number; readonly contentType: string; readonly body: Uint8Array }
+  | { readonly kind: 'error'; readonly callId: number; readonly error: WireError }
+  | { readonly kind: 'cancel' | 'ping' | 'pong'; readonly callId: number; readonly body: Uint8Array };
+
+const KIND_BY_BYTE: readonly (FrameKind | undefined)[] = [undefined, 'request', 'response', 'error', 'cancel', 'ping', 'pong'];
+const EMPTY = new Uint8Array(0);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A `BST_ERR_TRANSPORT_MALFORMED_FRAME` error; the detail never echoes peer bytes. */
+export function malformedFrame(detail: string): BastionError {
+  return new BastionError('BST_ERR_TRANSPORT_MALFORMED_FRAME', `The frame is malformed: ${detail}`);
+}
+
+function headerJson(frame: Frame): string {
+  switch (frame.kind) {
+    case 'request': {
+      const { service, endpoint, contentType, metadata, timeoutMs } = frame.header;
+      return JSON.stringify({ service, endpoint, contentType, metadata, timeoutMs });
+    }
+    case 'response':
+      return JSON.stringify({ contentType: frame.contentType });
+    case 'error': {
+      const { id, code, status, detail, fields, retryAfterMs } = frame.error;
+      return JSON.stringify({ id, code, status, detail, fields, retryAfterMs });
+    }
+    default:
+      return '';
+  }
+}
+
+/**
+ * Encodes one frame into a single buffer. Throws `BST_ERR_TRANSPORT_FRAME_TOO_LARGE`
+ * before allocating when the payload would exceed `maxFrameBytes`.
+ */
+export function encodeFrame(frame: Frame, maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES): Buffer {
+  if (!Number.isInteger(frame.callId) || frame.callId < 0 || frame.callId > MAX_UINT32) {
+    throw new RangeError('a call id must be an unsigned 32-bit integer');
+  }
+  const json = headerJson(frame);
+  const headerLength = Buffer.byteLength(json, 'utf8');
+  const body = frame.kind === 'error' ? EMPTY : frame.body;
+  const payloadLength = FRAME_FIXED_BYTES + headerLength + body.byteLength;
+  if (payloadLength > maxFrameBytes || payloadLength > MAX_UINT32) throw frameTooLarge(maxFrameBytes);
+  const buffer = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + payloadLength);
+  buffer.writeUInt32BE(payloadLength, 0);
+  buffer.writeUInt8(FRAME_KIND[frame.kind], 4);
+  buffer.writeUInt32BE(frame.callId, 5);
+  buffer.writeUInt32BE(headerLength, 9);
+  const bodyOffset = FRAME_PREFIX_BYTES + FRAME_FIXED_BYTES + headerLength;
+  if (headerLength > 0) buffer.write(json, FRAME_PREFIX_BYTES + FRAME_FIXED_BYTES, headerLength, 'utf8');
+  buffer.set(body, bodyOffset);
+  return buffer;
+}
+
+function readUInt32(bytes: Uint8Array, offset: number): number {
+  return (bytes[offset] as number) * 0x1000000 + (((bytes[offset + 1] as number) << 16) | ((bytes[offset + 2] as number) << 8) | (bytes[offset + 3] as number));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseHeader(bytes: Uint8Array): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(utf8.decode(bytes));
+  } catch {
+    throw malformedFrame('the header is not UTF-8 JSON');
+  }
+  if (!isRecord(parsed)) throw malformedFrame('the header is not a JSON object');
+  return parsed;
+}
+
+function requireString(header: Record<string, unknown>, name: string): string {
+  const value = header[name];
+  if (typeof value !== 'string') throw malformedFrame(`the header field '${name}' must be a string`);
+  return value;
+}
+
+function parseMetadata(value: unknown): CallMetadata {
+  if (!isRecord(value)) throw malformedFrame("the header field 'metadata' must be an object");
+  const entries = Object.entries(value);
+  for (const [, item] of entries) {
+    if (typeof item !== 'string') throw malformedFrame("every 'metadata' value must be a string");
+  }
+  return Object.freeze(Object.fromEntries(entries) as Record<string, string>);
+}
+
+function parseRequestHeader(header: Record<string, unknown>): RequestHeader {
+  const timeoutMs = header['timeoutMs'];
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
+    throw malformedFrame("the header field 'timeoutMs' must be a non-negative number");
+  }
+  return Object.freeze({
+    service: requireString(header, 'service'),
+    endpoint: requireString(header, 'endpoint'),
+    contentType: requireString(header, 'contentType'),
+    metadata: parseMetadata(header['metadata']),
+    timeoutMs,
+  });
+}
+
+function parseWireError(header: Record<string, unknown>): WireError {
+  const code = header['code'];
+  if (typeof code !== 'number' || !Number.isInteger(code)) throw malformedFrame("the header field 'code' must be an integer");
+  const wire: { -readonly [K in keyof WireError]: WireError[K] } = {
+    id: requireString(header, 'id'),
+    code,
+    status: requireString(header, 'status'),
+    detail: requireString(header, 'detail'),
+  };
+  const { fields, retryAfterMs } = header;
+  if (fields !== undefined) {
+    if (!Array.isArray(fields)) throw malformedFrame("the header field 'fields' must be an array");
+    wire.fields = fields.map((field: unknown) => {
+      if (!isRecord(field) || typeof field['path'] !== 'string' || !Array.isArray(field['constraints'])) {
+        throw malformedFrame("each entry of 'fields' needs a path and constraints");
+      }
+      return { path: field['path'], constraints: field['constraints'].map(String) };
+    });
+  }
+  if (retryAfterMs !== undefined) {
+    if (typeof retryAfterMs !== 'number' || !Number.isFinite(retryAfterMs)) {
+      throw malformedFrame("the header field 'retryAfterMs' must be a number");
+    }
+    wire.retryAfterMs = retryAfterMs;
+  }
+  return Object.freeze(wire);
+}
+
+/** Decodes one payload (the bytes after the length prefix). Throws a malformed-frame error. */
+export function decodePayload(payload: Uint8Array): Frame {
+  if (payload.byteLength < FRAME_FIXED_BYTES) throw malformedFrame('the payload is shorter than its fixed fields');
+  const kind = KIND_BY_BYTE[payload[0] as number];
+  if (kind === undefined) throw malformedFrame('unknown frame kind');
+  const callId = readUInt32(payload, 1);
+  const headerLength = readUInt32(payload, 5);
+  if (headerLength > payload.byteLength - FRAME_FIXED_BYTES) throw malformedFrame('the header length runs past the payload');
+  const headerBytes = payload.subarray(FRAME_FIXED_BYTES, FRAME_FIXED_BYTES + headerLength);
+  const body = payload.subarray(FRAME_FIXED_BYTES + headerLength);
+  switch (kind) {
+    case 'request':
+      return { kind, callId, header: parseRequestHeader(parseHeader(headerBytes)), body };
+    case 'response':
+      return { kind, callId, contentType: requireString(parseHeader(headerBytes), 'contentType'), body };
+    case 'error':
+      return { kind, callId, error: parseWireError(parseHeader(headerBytes)) };
+    default:
+      if (headerLength !== 0) throw malformedFrame(`a ${kind} frame carries no header`);
+      return { kind, callId, body };
+  }
+}
+
+/** Receives each complete frame, in order; it must not throw. */
+export type FrameSink = (frame: Frame) => void;
+
+/**
+ * FrameDecoder turns a byte stream, cut anywhere, into frames. The declared length is
+ * checked as soon as the prefix is in, before anything is buffered for the payload (B11);
+ * partial prefixes and payloads are kept until the rest arrives (B13).
+ */
+export class FrameDecoder {
+  private readonly prefix = Buffer.alloc(FRAME_PREFIX_BYTES);
+  private prefixBytes = 0;
+  /** Declared payload length of the frame being read, or -1 between frames. */
+  private expected = -1;
+  private staging: Buffer | undefined;
+  private staged = 0;
+  private failure: BastionError | undefined;
+
+  constructor(readonly maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {}
+
+  /** True while a frame has started but not finished; the frame-read timeout runs then. */
+  get pending(): boolean {
+    return this.prefixBytes > 0 || this.expected >= 0;
+  }
+
+  /** Bytes held for the unfinished frame. */
+  get bufferedBytes(): number {
+    return this.prefixBytes + this.staged;
+  }
+
+  /**
+   * Feeds one chunk and hands every frame it completes to `sink`. Throws a BastionError
+   * (`FRAME_TOO_LARGE` or `MALFORMED_FRAME`) at the first bad frame, after the frames
+   * before it were delivered; the decoder then refuses any further input.
+   */
+  push(chunk: Uint8Array, sink: FrameSink): void {
+    if (this.failure !== undefined) throw this.failure;
+    try {
+      this.consume(chunk, sink);
+    } catch (error) {
+      if (BastionError.is(error)) this.fail(error);
+      throw error;
+    }
+  }
+
+  private consume(chunk: Uint8Array, sink: FrameSink): void {
+    let offset = 0;
+    while (offset < chunk.byteLength) {
+      if (this.expected < 0) {
+        const length = this.readPrefix(chunk, offset);
+        offset += length.used;
+        if (length.value === undefined) return;
+        this.expected = this.checkLength(length.value);
+      }
+      const remaining = chunk.byteLength - offset;
+      if (remaining === 0) return;
+      if (this.staged === 0 && remaining >= this.expected) {
+        const payload = chunk.subarray(offset, offset + this.expected);
+        offset += this.expected;
+        this.expected = -1;
+        sink(decodePayload(payload));
+        continue;
+      }
+      const used = this.stage(chunk, offset);
+      offset += used;
+      if (this.staged < this.expected) return;
+      const payload = (this.staging as Buffer).subarray(0, this.expected);
+      this.staging = undefined;
+      this.staged = 0;
+      this.expected = -1;
+      sink(decodePayload(payload));
+    }
+  }
+
+  private readPrefix(chunk: Uint8Array, offset: number): { used: number; value: number | undefined } {
+    if (this.prefixBytes === 0 && chunk.byteLength - offset >= FRAME_PREFIX_BYTES) {
+      return { used: FRAME_PREFIX_BYTES, value: readUInt32(chunk, offset) };
+    }
+    const used = Math.min(FRAME_PREFIX_BYTES - this.prefixBytes, chunk.byteLength - offset);
+    this.prefix.set(chunk.subarray(offset, offset + used), this.prefixBytes);
+    this.prefixBytes += used;
+    if (this.prefixBytes < FRAME_PREFIX_BYTES) return { used, value: undefined };
+    this.prefixBytes = 0;
+    return { used, value: readUInt32(this.prefix, 0) };
+  }
+
+  private checkLength(length: number): number {
+    if (length > this.maxFrameBytes) throw frameTooLarge(this.maxFrameBytes);
+    if (length < FRAME_FIXED_BYTES) throw malformedFrame('the payload is shorter than its fixed fields');
+    return length;
+  }
+
+  /** Copies what the chunk holds of a frame that spans chunks; grows by doubling, never past the declared length. */
+  private stage(chunk: Uint8Array, offset: number): number {
+    const used = Math.min(this.expected - this.staged, chunk.byteLength - offset);
+    const needed = this.staged + used;
+    if (this.staging === undefined || this.staging.byteLength < needed) {
+      const capacity = Math.min(this.expected, Math.max(needed, 2 * (this.staging?.byteLength ?? 0), 4096));
+      const grown = Buffer.allocUnsafe(capacity);
+      if (this.staging !== undefined) this.staging.copy(grown, 0, 0, this.staged);
+      this.staging = grown;
+    }
+    this.staging.set(chunk.subarray(offset, offset + used), this.staged);
+    this.staged = needed;
+    return used;
+  }
+
+  private fail(error: BastionError): void {
+    this.failure = error;
+    this.staging = undefined;
+    this.staged = 0;
+    this.prefixBytes = 0;
+    this.expected = -1;
+  }
+}

@@ -1,0 +1,114 @@
+import type { TLSSocket } from 'node:tls';
+import { BastionError } from '../errors/bastion-error.js';
+import { FrameSocket } from './frame-socket.js';
+import { encodeFrame, malformedFrame, MAX_CALL_ID, type Frame } from './framing.js';
+import type { ClientConnection, Reply, RequestHeader, TransportOptions } from './transport.js';
+
+/** How long `close()` waits for the server to acknowledge the end before destroying the socket. */
+export const CLIENT_CLOSE_GRACE_MS = 1_000;
+
+interface PendingCall {
+  resolve(reply: Reply): void;
+  reject(error: BastionError): void;
+}
+
+function transportClosed(detail?: string): BastionError {
+  return new BastionError('BST_ERR_TRANSPORT_CLOSED', detail);
+}
+
+/**
+ * TLSClientConnection multiplexes calls over one verified TLS connection: each request
+ * gets a call id and its reply is matched by that id, in whatever order replies come.
+ */
+export class TLSClientConnection implements ClientConnection {
+  private readonly frames: FrameSocket;
+  private readonly pending = new Map<number, PendingCall>();
+  private nextCallId = 1;
+  private isClosed = false;
+
+  constructor(socket: TLSSocket, private readonly options: TransportOptions) {
+    this.frames = new FrameSocket(
+      socket,
+      {
+        maxFrameBytes: options.maxFrameBytes,
+        frameReadTimeoutMs: options.frameReadTimeoutMs,
+        pauseOnBackpressure: false,
+        notifyPeerOnProtocolError: false,
+      },
+      { onFrame: (frame) => this.onFrame(frame), onClose: (reason) => this.onClose(reason) },
+    );
+  }
+
+  /** True once the connection can carry no more calls. */
+  get closed(): boolean {
+    return this.isClosed || this.frames.closed;
+  }
+
+  /** Sends one request and resolves with its reply; a body over the frame limit is refused unsent. */
+  request(header: RequestHeader, body: Uint8Array): Promise<Reply> {
+    if (this.closed) return Promise.reject(transportClosed());
+    const callId = this.allocateCallId();
+    let bytes: Buffer;
+    try {
+      bytes = encodeFrame({ kind: 'request', callId, header, body }, this.options.maxFrameBytes);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<Reply>((resolve, reject) => {
+      this.pending.set(callId, { resolve, reject });
+      this.frames.write(bytes);
+    });
+  }
+
+  /** Ends the connection; calls still pending are rejected with `BST_ERR_TRANSPORT_CLOSED`. */
+  async close(): Promise<void> {
+    this.isClosed = true;
+    await this.frames.end(CLIENT_CLOSE_GRACE_MS, transportClosed('The connection was closed by the client'));
+  }
+
+  private allocateCallId(): number {
+    // Id 0 is reserved for connection-level errors; ids still in use are skipped after wrapping.
+    for (;;) {
+      const id = this.nextCallId;
+      this.nextCallId = id >= MAX_CALL_ID ? 1 : id + 1;
+      if (!this.pending.has(id)) return id;
+    }
+  }
+
+  private settle(callId: number, reply: Reply): void {
+    const call = this.pending.get(callId);
+    if (call === undefined) return;
+    this.pending.delete(callId);
+    call.resolve(reply);
+  }
+
+  private onFrame(frame: Frame): void {
+    switch (frame.kind) {
+      case 'response':
+        this.settle(frame.callId, { kind: 'response', contentType: frame.contentType, body: frame.body });
+        return;
+      case 'error':
+        if (frame.callId === 0) {
+          void this.frames.destroy(transportClosed(`The server closed the connection (${frame.error.id})`));
+        } else {
+          this.settle(frame.callId, { kind: 'error', error: frame.error });
+        }
+        return;
+      case 'ping':
+        this.frames.send({ kind: 'pong', callId: frame.callId, body: frame.body });
+        return;
+      case 'pong':
+      case 'cancel':
+        return;
+      default:
+        this.frames.fail(malformedFrame('a server may not send request frames'));
+    }
+  }
+
+  private onClose(reason: BastionError | undefined): void {
+    this.isClosed = true;
+    const error = reason !== undefined && reason.id === 'BST_ERR_TRANSPORT_CLOSED' ? reason : transportClosed(reason?.detail);
+    for (const call of this.pending.values()) call.reject(error);
+    this.pending.clear();
+  }
+}

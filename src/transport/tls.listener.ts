@@ -1,0 +1,194 @@
+import type { Socket } from 'node:net';
+import type { Server as TLSServer, TLSSocket } from 'node:tls';
+import { BastionError } from '../errors/bastion-error.js';
+import { toBastionError } from '../errors/factories.js';
+import type { Logger } from '../logging/logger.js';
+import { peerInfoFromSocket } from '../security/identity.js';
+import type { PeerInfo } from '../security/security.js';
+import { FrameSocket } from './frame-socket.js';
+import { malformedFrame, type Frame } from './framing.js';
+import { DEFAULT_DRAIN_MS } from './options.js';
+import type { CallHandler, Listener, Reply, TransportOptions } from './transport.js';
+
+/** After draining, how long connections get to flush their last replies before being destroyed. */
+export const CLOSE_GRACE_MS = 1_000;
+
+interface Session {
+  readonly frames: FrameSocket;
+  readonly peer: PeerInfo;
+  /** Calls running on this connection, by id; `true` once the client cancelled it. */
+  readonly calls: Map<number, boolean>;
+}
+
+function delay(ms: number): { promise: Promise<void>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
+/**
+ * TLSListener serves framed calls on an mTLS server: one session per verified
+ * connection, concurrent calls per session, and a drain-then-destroy close.
+ */
+export class TLSListener implements Listener {
+  private readonly sessions = new Set<Session>();
+  /** Every accepted TCP socket, including those still in their handshake. */
+  private readonly connections = new Set<Socket>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private draining = false;
+  private closing: Promise<void> | undefined;
+  private bound: { host: string; port: number } | undefined;
+
+  constructor(
+    private readonly server: TLSServer,
+    private readonly handler: CallHandler,
+    private readonly trustDomain: string,
+    private readonly options: TransportOptions,
+    private readonly logger: Logger,
+  ) {
+    server.on('connection', (socket: Socket) => {
+      this.connections.add(socket);
+      socket.once('close', () => this.connections.delete(socket));
+    });
+    // Without this handler a socket that fails or stalls its handshake is not destroyed (B14).
+    server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
+      this.logger.debug('transport_tls_client_error', { code: error.code, remoteAddress: socket.remoteAddress });
+      socket.destroy();
+    });
+    server.on('secureConnection', (socket: TLSSocket) => this.accept(socket));
+  }
+
+  /** The address actually bound. */
+  get host(): string {
+    return this.bound?.host ?? '';
+  }
+
+  /** The port actually bound; an ephemeral one when 0 was asked for. */
+  get port(): number {
+    return this.bound?.port ?? 0;
+  }
+
+  /** Starts listening and resolves once bound. */
+  async bind(address: { host: string; port: number }): Promise<this> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(address.port, address.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server.on('error', (error: NodeJS.ErrnoException) => this.logger.error('transport_server_error', { code: error.code }));
+    const bound = this.server.address();
+    this.bound = typeof bound === 'object' && bound !== null ? { host: bound.address, port: bound.port } : { ...address };
+    return this;
+  }
+
+  /** Stops accepting, lets in-flight calls finish up to `drainMs`, then closes every connection. */
+  close(drainMs: number = DEFAULT_DRAIN_MS): Promise<void> {
+    this.closing ??= this.shutdown(drainMs);
+    return this.closing;
+  }
+
+  private async shutdown(drainMs: number): Promise<void> {
+    this.draining = true;
+    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const wait = delay(drainMs);
+    await Promise.race([Promise.allSettled([...this.inFlight]), wait.promise]);
+    wait.cancel();
+    // server.close() only stops accepting: sockets already open would keep it (and the
+    // process) alive forever, so every accepted connection is closed by hand, as Nest's
+    // server-tcp learned the hard way.
+    const reason = new BastionError('BST_ERR_SERVER_SHUTTING_DOWN');
+    await Promise.all([...this.sessions].map((session) => session.frames.end(CLOSE_GRACE_MS, reason)));
+    for (const socket of this.connections) socket.destroy();
+    await stopped;
+  }
+
+  private accept(socket: TLSSocket): void {
+    // Client-initiated renegotiation is a CPU denial of service and Bastion never needs it (B19).
+    socket.disableRenegotiation();
+    const peer = peerInfoFromSocket(socket, this.trustDomain);
+    if (this.draining || !peer.authorized) {
+      socket.destroy();
+      return;
+    }
+    const calls = new Map<number, boolean>();
+    const session: Session = {
+      peer,
+      calls,
+      frames: new FrameSocket(
+        socket,
+        {
+          maxFrameBytes: this.options.maxFrameBytes,
+          frameReadTimeoutMs: this.options.frameReadTimeoutMs,
+          idleTimeoutMs: this.options.idleTimeoutMs,
+          isBusy: () => calls.size > 0,
+          pauseOnBackpressure: true,
+          notifyPeerOnProtocolError: true,
+        },
+        {
+          onFrame: (frame) => this.onFrame(session, frame),
+          onClose: () => this.sessions.delete(session),
+        },
+      ),
+    };
+    this.sessions.add(session);
+  }
+
+  private onFrame(session: Session, frame: Frame): void {
+    switch (frame.kind) {
+      case 'request': {
+        if (session.calls.has(frame.callId)) {
+          session.frames.fail(malformedFrame('the call id is already in use'));
+        } else if (this.draining) {
+          this.reply(session, frame.callId, { kind: 'error', error: new BastionError('BST_ERR_SERVER_SHUTTING_DOWN').toWire() });
+        } else {
+          session.calls.set(frame.callId, false);
+          const call = this.invoke(session, frame);
+          this.inFlight.add(call);
+          void call.finally(() => this.inFlight.delete(call));
+        }
+        return;
+      }
+      case 'cancel':
+        if (session.calls.has(frame.callId)) session.calls.set(frame.callId, true);
+        return;
+      case 'ping':
+        session.frames.send({ kind: 'pong', callId: frame.callId, body: frame.body });
+        return;
+      case 'pong':
+        return;
+      default:
+        session.frames.fail(malformedFrame(`a client may not send ${frame.kind} frames`));
+    }
+  }
+
+  private async invoke(session: Session, frame: Frame & { kind: 'request' }): Promise<void> {
+    let reply: Reply;
+    try {
+      reply = await this.handler({ header: frame.header, body: frame.body, peer: session.peer });
+    } catch (error) {
+      this.logger.error('transport_handler_threw', { endpoint: frame.header.endpoint });
+      reply = { kind: 'error', error: toBastionError(error).toWire() };
+    }
+    const cancelled = session.calls.get(frame.callId) === true;
+    session.calls.delete(frame.callId);
+    if (!cancelled) this.reply(session, frame.callId, reply);
+  }
+
+  private reply(session: Session, callId: number, reply: Reply): void {
+    if (session.frames.closed) return;
+    try {
+      session.frames.send(
+        reply.kind === 'response'
+          ? { kind: 'response', callId, contentType: reply.contentType, body: reply.body }
+          : { kind: 'error', callId, error: reply.error },
+      );
+    } catch (error) {
+      // A reply over the frame limit (or not encodable) becomes an error the client can read.
+      session.frames.send({ kind: 'error', callId, error: toBastionError(error).toWire() });
+    }
+  }
+}
