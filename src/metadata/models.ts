@@ -27,6 +27,8 @@ export type CodecSelection = string;
 /** Metadata of one handler method. */
 export interface HandlerMetadata {
   readonly method: string;
+  /** True once `@Handler()` ran on the method; other method decorators alone do not make one. */
+  readonly isHandler: boolean;
   /** Explicit request DTO; otherwise the parameter's design type is used. */
   readonly request?: DtoClass;
   readonly codec?: CodecSelection;

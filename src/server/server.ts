@@ -9,7 +9,8 @@ import type { PeerInfo } from '../security/security.js';
 import type { CallMetadata } from '../transport/transport.js';
 
 /** A service class: handlers are its methods, resolved from the container. */
-export type ServiceClass = new (...args: never[]) => object;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- constructor parameters are injected, of any type
+export type ServiceClass = new (...args: any[]) => object;
 
 /** Everything the server needs about one endpoint, built once at boot by the explorer. */
 export interface EndpointDescriptor {

@@ -1,0 +1,65 @@
+import type { Container } from 'inversify';
+import type { Client } from './client/client.js';
+import { boot, type BootedApp } from './container/boot.js';
+import type { BastionOptions } from './container/options.js';
+import type { AuditRow } from './metadata/audit.js';
+import type { PeerIdentity } from './security/security.js';
+import type { ServerAddress } from './server/server.js';
+
+/**
+ * Bastion is one application: its services, its client and the container that wires
+ * them. `create()` checks everything and binds; `start()` listens and registers;
+ * `stop()` deregisters, drains and closes.
+ *
+ * @example
+ * ```ts
+ * const app = await Bastion.create({ services: [Greeter], tls });
+ * await app.start();
+ * const reply = await app.client.call('greeter', 'Greeter.hello', { name: 'Ada' });
+ * await app.stop();
+ * ```
+ * @see docs/getting-started.md
+ */
+export class Bastion {
+  private started = false;
+
+  private constructor(private readonly app: BootedApp) {}
+
+  /** Boots an application from its options; throws one error listing every problem found. */
+  static async create(options: BastionOptions): Promise<Bastion> {
+    return new Bastion(await boot(options));
+  }
+
+  /** The client every call of this application goes through. */
+  get client(): Client {
+    return this.app.client;
+  }
+
+  /** The identity this application's certificate proves. */
+  get identity(): PeerIdentity {
+    return this.app.tls.identity;
+  }
+
+  /** Each endpoint with its protections (the table logged at boot). */
+  get endpoints(): readonly AuditRow[] {
+    return this.app.audit;
+  }
+
+  /** The inversify container, for resolving or overriding bindings. */
+  get container(): Container {
+    return this.app.container;
+  }
+
+  /** Listens, registers every service, and resolves with the bound address. */
+  async start(): Promise<ServerAddress> {
+    const address = await this.app.server.start();
+    this.started = true;
+    return address;
+  }
+
+  /** Deregisters, stops accepting, drains in-flight calls, closes connections. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.started) await this.app.server.stop();
+    await this.app.client.close();
+  }
+}

@@ -1,0 +1,85 @@
+import { inject, injectable } from 'inversify';
+import type { CodecLimits, CodecLookup } from '../codec/codec.js';
+import { decodeBody, encodeBody } from '../codec/pipeline.js';
+import { TOKENS } from '../container/tokens.js';
+import { BastionError } from '../errors/bastion-error.js';
+import { deadlineExceeded } from '../errors/factories.js';
+import type { ServiceNode } from '../registry/registry.js';
+import type { Selector } from '../selector/selector.js';
+import type { ClientConnection, Reply, Transport } from '../transport/transport.js';
+import type { Binder } from '../validation/validation.js';
+import type { CallOptions, Client } from './client.js';
+import type { ClientOptions } from './options.js';
+
+const NO_METADATA = Object.freeze({});
+
+/**
+ * RPCClient selects a node, keeps one multiplexed connection per node (dialled with the
+ * service identity the server must prove), and rebuilds the server's errors as
+ * BastionErrors.
+ */
+@injectable()
+export class RPCClient implements Client {
+  readonly name = 'rpc';
+  private readonly pool = new Map<string, Promise<ClientConnection>>();
+
+  constructor(
+    @inject(TOKENS.Transport) private readonly transport: Transport,
+    @inject(TOKENS.Selector) private readonly selector: Selector,
+    @inject(TOKENS.CodecLookup) private readonly codecs: CodecLookup,
+    @inject(TOKENS.CodecLimits) private readonly limits: CodecLimits,
+    @inject(TOKENS.Binder) private readonly binder: Binder,
+    @inject(TOKENS.ClientOptions) private readonly options: ClientOptions,
+  ) {}
+
+  async call<T = unknown>(service: string, endpoint: string, request: unknown, options: CallOptions = {}): Promise<T> {
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
+    const codec = this.codecs.get(options.contentType ?? this.options.contentType);
+    const body = encodeBody(codec, this.binder.toPlain(request));
+    const header = { service, endpoint, contentType: codec.contentType, metadata: options.metadata ?? NO_METADATA, timeoutMs };
+    const reply = await withDeadline(timeoutMs, async () => {
+      const node = await this.selector.select(service);
+      const connection = await this.connect(service, node);
+      return connection.request(header, body);
+    });
+    if (reply.kind === 'error') throw BastionError.fromWire(reply.error);
+    return decodeBody(this.codecs.get(reply.contentType), reply.body, this.limits) as T;
+  }
+
+  async close(): Promise<void> {
+    const connections = [...this.pool.values()];
+    this.pool.clear();
+    await Promise.allSettled(connections.map(async (pending) => (await pending).close()));
+  }
+
+  private async connect(service: string, node: ServiceNode): Promise<ClientConnection> {
+    const key = `${service}\u0000${node.host}:${node.port}`;
+    const existing = this.pool.get(key);
+    if (existing !== undefined) {
+      const connection = await existing.catch(() => undefined);
+      if (connection !== undefined && !connection.closed) return connection;
+      if (this.pool.get(key) === existing) this.pool.delete(key);
+    }
+    const dialing = this.transport.dial({ host: node.host, port: node.port, expectedService: service });
+    this.pool.set(key, dialing);
+    try {
+      return await dialing;
+    } catch (error) {
+      if (this.pool.get(key) === dialing) this.pool.delete(key);
+      this.selector.markFailed(service, node);
+      throw error;
+    }
+  }
+}
+
+async function withDeadline(timeoutMs: number, work: () => Promise<Reply>): Promise<Reply> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(deadlineExceeded()), timeoutMs);
+  });
+  try {
+    return await Promise.race([work(), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,73 @@
+import { ContainerModule } from 'inversify';
+import type { ClientOptions } from '../client/options.js';
+import { RPCClient } from '../client/rpc.client.js';
+import type { CodecLimits } from '../codec/codec.js';
+import { CodecRegistry } from '../codec/codecs.js';
+import { JSONCodec } from '../codec/json.codec.js';
+import type { Logger } from '../logging/logger.js';
+import { MemoryRateLimiter } from '../ratelimit/memory.rate-limiter.js';
+import type { RateLimiterOptions } from '../ratelimit/ratelimit.js';
+import { rateLimitWrapper } from '../ratelimit/rate-limit.wrapper.js';
+import type { Registry } from '../registry/registry.js';
+import type { RegistryPolicy } from '../registry/validating/policy.js';
+import { ValidatingRegistry } from '../registry/validating/validating.registry.js';
+import { mutualTLSWrapper } from '../security/mutual-tls.wrapper.js';
+import type { TLSMaterial } from '../security/security.js';
+import { RoundRobinSelector } from '../selector/round-robin.selector.js';
+import { deadlineWrapper } from '../server/deadline.wrapper.js';
+import type { ServerOptions } from '../server/options.js';
+import { RPCServer } from '../server/rpc.server.js';
+import type { EndpointDescriptor, WrapperFactory } from '../server/server.js';
+import { TLSTransport } from '../transport/tls.transport.js';
+import type { TransportOptions } from '../transport/transport.js';
+import { StrictBinder } from '../validation/strict-binder.js';
+import { TOKENS } from './tokens.js';
+
+/** Resolved values the default bindings are made from. */
+export interface DefaultsConfig {
+  readonly tls: TLSMaterial;
+  readonly transport: TransportOptions;
+  readonly codecLimits: CodecLimits;
+  readonly innerRegistry: Registry;
+  readonly registryPolicy: RegistryPolicy;
+  readonly rateLimiter: RateLimiterOptions;
+  readonly server: ServerOptions;
+  readonly client: ClientOptions;
+  readonly endpoints: readonly EndpointDescriptor[];
+  readonly wrappers: readonly WrapperFactory[];
+  readonly logger: Logger;
+}
+
+/**
+ * The default bindings, one line each: TLS transport, JSON codec, strict binder, the
+ * ValidatingRegistry over the given registry, round-robin selector, in-memory rate
+ * limiter, and the wrapper factories in their documented order (identity check, rate
+ * limit, deadline, then user wrappers).
+ */
+export function defaultsModule(config: DefaultsConfig): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(TOKENS.TLSMaterial).toConstantValue(config.tls);
+    bind(TOKENS.TransportOptions).toConstantValue(config.transport);
+    bind(TOKENS.CodecLimits).toConstantValue(config.codecLimits);
+    bind(TOKENS.InnerRegistry).toConstantValue(config.innerRegistry);
+    bind(TOKENS.RegistryPolicy).toConstantValue(config.registryPolicy);
+    bind(TOKENS.RateLimiterOptions).toConstantValue(config.rateLimiter);
+    bind(TOKENS.ServerOptions).toConstantValue(config.server);
+    bind(TOKENS.ClientOptions).toConstantValue(config.client);
+    bind(TOKENS.Endpoints).toConstantValue(config.endpoints);
+    bind(TOKENS.Logger).toConstantValue(config.logger);
+    bind(TOKENS.Transport).to(TLSTransport).inSingletonScope();
+    bind(TOKENS.Codecs).to(JSONCodec).inSingletonScope();
+    bind(TOKENS.CodecLookup).to(CodecRegistry).inSingletonScope();
+    bind(TOKENS.Binder).to(StrictBinder).inSingletonScope();
+    bind(TOKENS.Registry).to(ValidatingRegistry).inSingletonScope();
+    bind(TOKENS.Selector).to(RoundRobinSelector).inSingletonScope();
+    bind(TOKENS.RateLimiter).to(MemoryRateLimiter).inSingletonScope();
+    bind(TOKENS.WrapperFactories).toConstantValue(mutualTLSWrapper());
+    bind(TOKENS.WrapperFactories).toDynamicValue((ctx) => rateLimitWrapper(ctx.get(TOKENS.RateLimiter))).inSingletonScope();
+    bind(TOKENS.WrapperFactories).toConstantValue(deadlineWrapper());
+    for (const wrapper of config.wrappers) bind(TOKENS.WrapperFactories).toConstantValue(wrapper);
+    bind(TOKENS.Server).to(RPCServer).inSingletonScope();
+    bind(TOKENS.Client).to(RPCClient).inSingletonScope();
+  });
+}

@@ -1,0 +1,36 @@
+import type { ContainerModule } from 'inversify';
+import type { ClientOptions } from '../client/options.js';
+import type { CodecLimits } from '../codec/codec.js';
+import type { LogLevel, Logger } from '../logging/logger.js';
+import type { RateLimiterOptions } from '../ratelimit/ratelimit.js';
+import type { Registry } from '../registry/registry.js';
+import type { RegistryPolicy } from '../registry/validating/policy.js';
+import type { TLSOptions } from '../security/security.js';
+import type { ServerOptions } from '../server/options.js';
+import type { ServiceClass, WrapperFactory } from '../server/server.js';
+import type { TransportOptions } from '../transport/transport.js';
+
+/** Everything an application decides at boot. Only `tls` is required. */
+export interface BastionOptions {
+  /** The service classes this application serves; none for a client-only application. */
+  readonly services?: readonly ServiceClass[];
+  /** The one TLS set-up used by every server and client of the application. */
+  readonly tls: TLSOptions;
+  readonly server?: Partial<ServerOptions>;
+  readonly client?: Partial<ClientOptions>;
+  readonly transport?: Partial<TransportOptions>;
+  readonly codecLimits?: Partial<CodecLimits>;
+  /** The registry to store records in; wrapped by the ValidatingRegistry. Defaults to an in-memory one. */
+  readonly registry?: Registry;
+  /** Who may register and which records are trusted on read; defaults to this app's own services. */
+  readonly registryPolicy?: Partial<RegistryPolicy>;
+  readonly rateLimiter?: Partial<RateLimiterOptions>;
+  /** User wrappers, run after the identity check, rate limit and deadline. */
+  readonly wrappers?: readonly WrapperFactory[];
+  /** Refuse to boot when any endpoint lacks mTLS, a rate limit or a validated request. */
+  readonly strict?: boolean;
+  readonly logger?: Logger;
+  readonly logLevel?: LogLevel;
+  /** Extra container modules, loaded after the defaults (use `rebind` to replace one). */
+  readonly modules?: readonly ContainerModule[];
+}

@@ -1,0 +1,38 @@
+// The public API of Bastion: nothing is public unless it is exported here.
+import 'reflect-metadata';
+
+export { Bastion } from './bastion.js';
+export type { BastionOptions } from './container/options.js';
+export { TOKENS } from './container/tokens.js';
+
+export { Service, type ServiceOptions } from './decorators/service.decorator.js';
+export { Handler, type HandlerOptions } from './decorators/handler.decorator.js';
+export { RequireMutualTLS, type RequireMutualTLSOptions } from './decorators/require-mutual-tls.decorator.js';
+export { RateLimit, type RateLimitOptions } from './decorators/rate-limit.decorator.js';
+export { Codec } from './decorators/codec.decorator.js';
+
+export { BastionError, type FieldError, type WireError } from './errors/bastion-error.js';
+export { ERROR_CATALOGUE, type ErrorCode, type ErrorId } from './errors/catalogue.js';
+
+export type { AuditRow } from './metadata/audit.js';
+export { auditTable, formatAuditTable } from './metadata/audit.js';
+export type { RateLimitKey, RateLimitPolicy, MutualTLSPolicy } from './metadata/models.js';
+
+export type { CallContext, HandlerWrapper, Next, WrapperFactory, EndpointDescriptor, ServerAddress } from './server/server.js';
+export type { Client, CallOptions } from './client/client.js';
+export type { Codec as BodyCodec, CodecLimits } from './codec/codec.js';
+export type { Registry, ServiceRecord, ServiceNode } from './registry/registry.js';
+export { MemoryRegistry } from './registry/memory.registry.js';
+export type { RegistryPolicy } from './registry/validating/policy.js';
+export type { Logger, LogLevel } from './logging/logger.js';
+export { ConsoleLogger } from './logging/logger.js';
+
+export type { PeerIdentity, PeerInfo, TLSOptions, PemSource } from './security/security.js';
+export {
+  createCertificateAuthority,
+  issueServiceCertificate,
+  ensureDevPki,
+  spiffeId,
+  type KeyPairPem,
+  type ServiceCertificatePaths,
+} from './security/dev-pki.js';

@@ -1,0 +1,22 @@
+import { forbidden, unauthenticated } from '../errors/factories.js';
+import type { WrapperFactory } from '../server/server.js';
+import { matchesAllowList } from './allow-list.js';
+
+/**
+ * The wrapper behind `@RequireMutualTLS`: the call goes on only when the transport
+ * verified the caller's certificate and found an identity in it (`401` otherwise), and,
+ * with an allow list, only for those identities (`403`).
+ */
+export function mutualTLSWrapper(): WrapperFactory {
+  return (endpoint) => {
+    const policy = endpoint.mutualTLS;
+    if (policy === undefined) return undefined;
+    const allow = policy.allow;
+    return (ctx, next) => {
+      const identity = ctx.peer.identity;
+      if (!ctx.peer.authorized || identity === undefined) throw unauthenticated();
+      if (allow !== undefined && !matchesAllowList(identity.name, allow)) throw forbidden(identity.name);
+      return next();
+    };
+  };
+}

@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { inject, injectable, multiInject } from 'inversify';
+import type { CodecLimits, CodecLookup } from '../codec/codec.js';
+import { decodeBody, encodeBody } from '../codec/pipeline.js';
+import { TOKENS } from '../container/tokens.js';
+import { BastionError } from '../errors/bastion-error.js';
+import { notFound, toBastionError } from '../errors/factories.js';
+import type { Logger } from '../logging/logger.js';
+import type { Registry, ServiceRecord } from '../registry/registry.js';
+import type { CallHandler, InboundCall, Listener, Reply, Transport } from '../transport/transport.js';
+import type { Binder } from '../validation/validation.js';
+import type { ServerOptions } from './options.js';
+import type { CallContext, EndpointDescriptor, Server, ServerAddress, ServiceClass, WrapperFactory } from './server.js';
+import { compose, type Terminal } from './wrapper.js';
+
+/** Resolves the instance of a service class (from the container). */
+export type ServiceResolver = (cls: ServiceClass) => object;
+
+interface ServerCall extends CallContext {
+  readonly body: Uint8Array;
+  readonly contentType: string;
+}
+
+type Handler = (request: unknown, ctx: CallContext) => unknown;
+
+interface Route {
+  readonly endpoint: EndpointDescriptor;
+  readonly run: Terminal<ServerCall>;
+}
+
+/**
+ * RPCServer serves the endpoints the explorer found: one wrapper chain per endpoint,
+ * built once at start, so nothing about an endpoint is looked up while serving a call
+ * beyond one map read.
+ */
+@injectable()
+export class RPCServer implements Server {
+  readonly name = 'rpc';
+  private readonly routes = new Map<string, Map<string, Route>>();
+  private listener: Listener | undefined;
+  private records: ServiceRecord[] = [];
+  private heartbeat: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    @inject(TOKENS.Transport) private readonly transport: Transport,
+    @inject(TOKENS.Registry) private readonly registry: Registry,
+    @inject(TOKENS.CodecLookup) private readonly codecs: CodecLookup,
+    @inject(TOKENS.CodecLimits) private readonly limits: CodecLimits,
+    @inject(TOKENS.Binder) private readonly binder: Binder,
+    @multiInject(TOKENS.WrapperFactories) private readonly wrapperFactories: WrapperFactory[],
+    @inject(TOKENS.Endpoints) private readonly endpoints: readonly EndpointDescriptor[],
+    @inject(TOKENS.ServiceResolver) private readonly resolve: ServiceResolver,
+    @inject(TOKENS.ServerOptions) private readonly options: ServerOptions,
+    @inject(TOKENS.Logger) private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<ServerAddress> {
+    if (this.listener !== undefined) return { host: this.listener.host, port: this.listener.port };
+    if (this.endpoints.length === 0) throw new BastionError('BST_ERR_BOOT_INVALID_CONFIG', 'There is no service to serve');
+    for (const endpoint of this.endpoints) this.route(endpoint);
+    this.listener = await this.transport.listen({ host: this.options.host, port: this.options.port }, this.handle);
+    this.records = this.serviceRecords(this.listener.port);
+    try {
+      await this.register();
+    } catch (error) {
+      await this.listener.close(0);
+      this.listener = undefined;
+      throw error;
+    }
+    this.heartbeat = setInterval(() => {
+      this.register().catch((error: unknown) => this.logger.error('registration_failed', { reason: toBastionError(error).detail }));
+    }, Math.floor(this.options.registerTtlMs / 3));
+    this.heartbeat.unref();
+    this.logger.info('server_started', { host: this.listener.host, port: this.listener.port, transport: this.transport.name });
+    return { host: this.listener.host, port: this.listener.port };
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    clearInterval(this.heartbeat);
+    // Deregister first so callers stop choosing this node while it drains.
+    await Promise.allSettled(this.records.map((record) => this.registry.deregister(record)));
+    await this.listener?.close(this.options.drainMs);
+    this.logger.info('server_stopped', {});
+  }
+
+  private async register(): Promise<void> {
+    for (const record of this.records) await this.registry.register(record, { ttlMs: this.options.registerTtlMs });
+  }
+
+  private serviceRecords(port: number): ServiceRecord[] {
+    const byService = new Map<string, EndpointDescriptor[]>();
+    for (const endpoint of this.endpoints) {
+      const key = `${endpoint.service}\u0000${endpoint.version}`;
+      byService.set(key, [...(byService.get(key) ?? []), endpoint]);
+    }
+    return [...byService.values()].map((endpoints) => {
+      const first = endpoints[0] as EndpointDescriptor;
+      return {
+        name: first.service,
+        version: first.version,
+        metadata: {},
+        endpoints: endpoints.map((e) => ({ name: e.endpoint, request: e.request?.name ?? '', codec: e.codec })),
+        nodes: [{ id: `${first.service}-${randomUUID()}`, host: this.options.advertiseHost, port, metadata: {} }],
+      };
+    });
+  }
+
+  private route(endpoint: EndpointDescriptor): void {
+    const wrappers = this.wrapperFactories.flatMap((factory) => factory(endpoint) ?? []);
+    const codec = this.codecs.get(endpoint.codec);
+    const { binder, limits, codecs } = this;
+    const dto = endpoint.request;
+    const instance = this.resolve(endpoint.serviceClass) as Record<string, Handler>;
+    const method = instance[endpoint.method] as Handler;
+    const terminal: Terminal<ServerCall> = async (ctx) => {
+      const sameCodec = ctx.contentType === codec.contentType || (codecs.has(ctx.contentType) && codecs.get(ctx.contentType) === codec);
+      if (!sameCodec) {
+        throw new BastionError('BST_ERR_CODEC_UNSUPPORTED', `${endpoint.endpoint} accepts ${codec.contentType} only`);
+      }
+      const plain = decodeBody(codec, ctx.body, limits);
+      const request = dto === undefined ? undefined : await binder.toInstance(dto, plain);
+      return binder.toPlain(await method.call(instance, request, ctx));
+    };
+    let services = this.routes.get(endpoint.service);
+    if (services === undefined) this.routes.set(endpoint.service, (services = new Map()));
+    const chain = compose(wrappers, terminal);
+    services.set(endpoint.endpoint, { endpoint, run: async (ctx) => encodeBody(codec, await chain(ctx)) });
+  }
+
+  private readonly handle: CallHandler = async (call: InboundCall): Promise<Reply> => {
+    const { header } = call;
+    const route = this.routes.get(header.service)?.get(header.endpoint);
+    if (route === undefined) return { kind: 'error', error: notFound(`${header.service}/${header.endpoint}`).toWire() };
+    try {
+      const body = (await route.run({
+        endpoint: route.endpoint,
+        peer: call.peer,
+        metadata: header.metadata,
+        timeoutMs: header.timeoutMs,
+        body: call.body,
+        contentType: header.contentType,
+      })) as Uint8Array;
+      return { kind: 'response', contentType: route.endpoint.codec, body };
+    } catch (thrown) {
+      const error = toBastionError(thrown);
+      if (error.code >= 500) {
+        // The cause stays in the log; the peer only ever sees the catalogue message.
+        this.logger.error('handler_failed', { endpoint: header.endpoint, error: String((thrown as Error)?.stack ?? thrown) });
+      }
+      return { kind: 'error', error: error.toWire() };
+    }
+  };
+}

@@ -1,0 +1,118 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { IsString } from 'class-validator';
+import { Codec, Handler, RateLimit, RequireMutualTLS, Service } from '../../src/index.js';
+import { BastionError } from '../../src/errors/bastion-error.js';
+import { auditTable, formatAuditTable, strictViolations } from '../../src/metadata/audit.js';
+import { exploreService, exploreServices } from '../../src/metadata/explorer.js';
+
+class Text {
+  @IsString()
+  text!: string;
+}
+
+const DEFAULTS = { codec: 'application/json' };
+
+@RequireMutualTLS({ allow: ['a'] })
+@RateLimit({ tokensPerInterval: 100, interval: 'second' })
+@Codec('application/x-class')
+@Service({ name: 'layered' })
+class Layered {
+  @Handler() inherits(request: Text) {
+    return request;
+  }
+
+  @RequireMutualTLS({ allow: ['b'] })
+  @RateLimit({ tokensPerInterval: 1, interval: 'minute' })
+  @Codec('application/x-method')
+  @Handler()
+  overrides(request: Text) {
+    return request;
+  }
+}
+
+@Service({ name: 'open' })
+class Open {
+  @Handler() health() {
+    return { ok: true };
+  }
+}
+
+describe('exploreService', () => {
+  describe('when the class and a method both set codec, rate limit and mTLS', () => {
+    it('should let the method override the class, and the class the default', () => {
+      const [inherits, overrides] = exploreService(Layered, DEFAULTS);
+      assert.equal(inherits?.endpoint, 'Layered.inherits');
+      assert.equal(inherits?.codec, 'application/x-class');
+      assert.deepEqual(inherits?.mutualTLS, { allow: ['a'] });
+      assert.equal(inherits?.rateLimit?.intervalMs, 1000);
+      assert.equal(inherits?.request, Text);
+      assert.equal(overrides?.codec, 'application/x-method');
+      assert.deepEqual(overrides?.mutualTLS, { allow: ['b'] });
+      assert.equal(overrides?.rateLimit?.intervalMs, 60_000);
+    });
+  });
+
+  describe('when a handler takes no parameter', () => {
+    it('should have no request DTO and the default codec', () => {
+      const [health] = exploreService(Open, DEFAULTS);
+      assert.equal(health?.request, undefined);
+      assert.equal(health?.codec, 'application/json');
+    });
+  });
+
+  describe('when the request parameter is not a class', () => {
+    it('should refuse interfaces, primitives and Object with a message naming the endpoint', () => {
+      interface Shape {
+        text: string;
+      }
+      @Service({ name: 'loose' })
+      class Loose {
+        @Handler() take(request: Shape) {
+          return request;
+        }
+      }
+      assert.throws(() => exploreService(Loose, DEFAULTS), /Loose\.take: the request parameter must be typed by a DTO class \(got Object\)/);
+    });
+  });
+
+  describe('when the class has no @Service', () => {
+    it('should refuse it', () => {
+      class Plain {}
+      assert.throws(() => exploreService(Plain, DEFAULTS), (error) => BastionError.hasId(error, 'BST_ERR_DECORATOR_INVALID_TARGET'));
+    });
+  });
+});
+
+describe('exploreServices', () => {
+  describe('when the same class is given twice', () => {
+    it('should refuse the duplicate endpoints', () => {
+      assert.throws(() => exploreServices([Open, Open], DEFAULTS), /Endpoint open\/Open\.health is declared twice/);
+    });
+  });
+});
+
+describe('auditTable', () => {
+  describe('when endpoints differ in protection', () => {
+    it('should list each with its protections, and strict mode should name the unprotected one', () => {
+      const endpoints = exploreServices([Layered, Open], DEFAULTS);
+      const rows = auditTable(endpoints);
+      assert.deepEqual(rows[2], {
+        service: 'open',
+        endpoint: 'Open.health',
+        mutualTLS: 'none',
+        allow: '-',
+        rateLimit: 'none',
+        codec: 'application/json',
+        request: '(none)',
+      });
+      assert.match(formatAuditTable(rows), /layered\s+Layered\.overrides\s+required\s+b\s+1\/60000ms burst 1 per peer/);
+      assert.deepEqual(strictViolations(endpoints), [
+        'open/Open.health has no @RequireMutualTLS()',
+        'open/Open.health has no @RateLimit()',
+        'open/Open.health takes no validated request DTO',
+      ]);
+    });
+  });
+});

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BastionError } from '../../src/errors/bastion-error.js';
+import { ensureDevPki } from '../../src/security/dev-pki.js';
+import { loadTLSMaterial } from '../../src/security/tls-material.js';
+import { createTestPki, TRUST_DOMAIN, type TestPki } from '../fixtures/pki.js';
+
+const DAY = 86_400_000;
+
+function assertConfigError(pattern: RegExp, secret?: string) {
+  return (error: unknown) => {
+    assert.ok(BastionError.hasId(error, 'BST_ERR_SECURITY_TLS_CONFIG'), String(error));
+    assert.match(error.detail, pattern);
+    if (secret !== undefined) assert.ok(!error.detail.includes(secret.slice(40, 80)), 'the error leaks key material');
+    return true;
+  };
+}
+
+describe('loadTLSMaterial', () => {
+  let pki: TestPki;
+  let dir: string;
+  before(async () => {
+    pki = await createTestPki();
+    dir = await mkdtemp(join(tmpdir(), 'bastion-tls-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  describe('when the set-up is complete and valid', () => {
+    it('should load it with the identity of the certificate', async () => {
+      const material = await loadTLSMaterial(await pki.tlsFor('orders'));
+      assert.equal(material.identity.name, 'orders');
+      assert.equal(material.trustDomain, TRUST_DOMAIN);
+    });
+  });
+
+  describe('when a file is missing', () => {
+    it('should name the file', async () => {
+      const tls = { ...(await pki.tlsFor('orders')), key: { path: join(dir, 'nope.key') } };
+      await assert.rejects(loadTLSMaterial(tls), assertConfigError(/private key file '.*nope\.key' cannot be read \(ENOENT\)/));
+    });
+  });
+
+  describe('when a file is not PEM', () => {
+    it('should say so', async () => {
+      const path = join(dir, 'garbage.crt');
+      await writeFile(path, 'not a certificate');
+      const tls = { ...(await pki.tlsFor('orders')), cert: { path } };
+      await assert.rejects(loadTLSMaterial(tls), assertConfigError(/certificate file '.*garbage\.crt' is not PEM/));
+    });
+  });
+
+  describe('when the key belongs to another certificate', () => {
+    it('should refuse without printing the key', async () => {
+      const orders = await pki.tlsFor('orders');
+      const other = await pki.issue('billing');
+      await assert.rejects(
+        loadTLSMaterial({ ...orders, key: { pem: other.keyPem } }),
+        assertConfigError(/private key PEM does not match the certificate PEM/, other.keyPem),
+      );
+    });
+  });
+
+  describe('when the certificate expired or is not yet valid', () => {
+    it('should refuse to boot', async () => {
+      const expired = await pki.tlsFor('orders', { notBefore: new Date(Date.now() - 10 * DAY), notAfter: new Date(Date.now() - DAY) });
+      await assert.rejects(loadTLSMaterial(expired), assertConfigError(/expired/));
+      const future = await pki.tlsFor('orders', { notBefore: new Date(Date.now() + DAY), notAfter: new Date(Date.now() + 10 * DAY) });
+      await assert.rejects(loadTLSMaterial(future), assertConfigError(/not valid before/));
+    });
+  });
+
+  describe('when the certificate proves no identity in the trust domain', () => {
+    it('should refuse a certificate without SPIFFE URI and one from another domain', async () => {
+      await assert.rejects(loadTLSMaterial(await pki.tlsFor('orders', { omitSpiffeUri: true })), assertConfigError(/has no URI SAN/));
+      const foreign = await pki.tlsFor('orders');
+      await assert.rejects(loadTLSMaterial({ ...foreign, trustDomain: 'other.test' }), assertConfigError(/has no URI SAN spiffe:\/\/other\.test/));
+    });
+  });
+});
+
+describe('ensureDevPki', () => {
+  describe('when run twice on an empty folder', () => {
+    it('should create a CA and service certificates once, keys mode 0600, and load as TLS material', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'bastion-pki-'));
+      try {
+        const first = await ensureDevPki(dir, 'dev.test', ['greeter']);
+        const paths = first['greeter'];
+        assert.ok(paths);
+        const before = (await stat(paths.cert)).mtimeMs;
+        await ensureDevPki(dir, 'dev.test', ['greeter']);
+        assert.equal((await stat(paths.cert)).mtimeMs, before);
+        assert.equal((await stat(paths.key)).mode & 0o777, 0o600);
+        assert.equal((await stat(join(dir, 'ca.key'))).mode & 0o777, 0o600);
+        const material = await loadTLSMaterial({ ca: { path: paths.ca }, cert: { path: paths.cert }, key: { path: paths.key }, trustDomain: 'dev.test' });
+        assert.equal(material.identity.uri, 'spiffe://dev.test/service/greeter');
+        await assert.rejects(ensureDevPki(dir, 'dev.test', ['../evil']), /not a valid service name/);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+});
