@@ -1,9 +1,10 @@
 import { inject, injectable, optional } from 'inversify';
 import { TOKENS } from '../container/tokens.js';
-import { BastionError } from '../errors/bastion-error.js';
 import { SYSTEM_CLOCK, type Clock } from '../ratelimit/clock.js';
 import { freezeHead, freezeNode, frozenRecord, type RecordHead } from './frozen.js';
-import type { RegisterOptions, Registry, ServiceNode, ServiceRecord } from './registry.js';
+import type { RegisterOptions, Registry, RegistryWatcher, ServiceNode, ServiceRecord } from './registry.js';
+import { checkTtl } from './stored-entry.js';
+import { DEFAULT_WATCH_INTERVAL_MS, pollingWatcher } from './watch.js';
 
 interface StoredNode {
   readonly node: ServiceNode;
@@ -28,10 +29,7 @@ export class MemoryRegistry implements Registry {
   constructor(@optional() @inject(TOKENS.Clock) private readonly clock: Clock = SYSTEM_CLOCK) {}
 
   async register(record: ServiceRecord, options: RegisterOptions): Promise<void> {
-    // A NaN or infinite ttl would make the node immortal, since no clock reading passes it.
-    if (!Number.isFinite(options.ttlMs) || options.ttlMs <= 0) {
-      throw new BastionError('BST_ERR_REGISTRY_DENIED', 'Registration refused: ttlMs must be a positive finite number');
-    }
+    checkTtl(options.ttlMs);
     const expiresAt = this.clock.now() + options.ttlMs;
     const head = freezeHead(record);
     const nodes = record.nodes.map(freezeNode);
@@ -60,6 +58,11 @@ export class MemoryRegistry implements Registry {
   async listServices(): Promise<ServiceRecord[]> {
     const now = this.clock.now();
     return [...this.services].flatMap(([name, versions]) => this.live(name, versions, now));
+  }
+
+  watch(service?: string): RegistryWatcher {
+    const read = service === undefined ? () => this.listServices() : () => this.getService(service);
+    return pollingWatcher(read, DEFAULT_WATCH_INTERVAL_MS, () => {});
   }
 
   // Expiry is lazy: reads drop what has expired, so no timer keeps the process alive.

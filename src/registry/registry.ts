@@ -34,6 +34,32 @@ export interface RegisterOptions {
   readonly ttlMs: number;
   /** The network address the registrant spoke from, when the registry sees one. */
   readonly sourceAddress?: string;
+  /** The service name the registrant's verified certificate proves (`TLSMaterial.identity.name`). */
+  readonly identity?: string;
+}
+
+/** Options of one deregistration: who asks, so only the owner may remove an entry. */
+export interface DeregisterOptions {
+  readonly sourceAddress?: string;
+  readonly identity?: string;
+}
+
+/** What happened to one node of a service. */
+export interface RegistryEvent {
+  readonly type: 'create' | 'update' | 'delete';
+  /** The record head with the one node the event is about. */
+  readonly record: ServiceRecord;
+}
+
+/** A stream of registry events; `close()` ends the iteration and frees what it holds. */
+export interface RegistryWatcher extends AsyncIterable<RegistryEvent> {
+  close(): void;
+}
+
+/** Signs a record before it is registered, so readers can check who wrote it. */
+export interface RegistrationSigner {
+  /** A copy of `record` whose nodes carry a fresh registration token. */
+  sign(record: ServiceRecord): ServiceRecord;
 }
 
 /** Registry stores and looks up the nodes of running services. */
@@ -42,13 +68,21 @@ export interface Registry {
   /** Adds or refreshes the record's nodes. */
   register(record: ServiceRecord, options: RegisterOptions): Promise<void>;
   /** Removes the record's nodes. */
-  deregister(record: ServiceRecord): Promise<void>;
+  deregister(record: ServiceRecord, options?: DeregisterOptions): Promise<void>;
   /** Every registered version of `name`; empty when there is none. */
   getService(name: string): Promise<ServiceRecord[]>;
   listServices(): Promise<ServiceRecord[]>;
+  /** Create, update and delete events of one service's nodes, or of every service. */
+  watch(service?: string): RegistryWatcher;
+  /** Frees connections and timers; safe to call twice. */
+  close?(): Promise<void>;
 }
 
 /** The default time-to-live of a registration. */
 export const DEFAULT_REGISTER_TTL_MS = 30_000;
 
-// Errors raised (errors/catalogue.ts): BST_ERR_REGISTRY_DENIED, BST_ERR_REGISTRY_NOT_FOUND.
+/** The node metadata key that carries a node's signed registration token. */
+export const REGISTRATION_TOKEN_KEY = 'bastion.token';
+
+// Errors raised (errors/catalogue.ts): BST_ERR_REGISTRY_DENIED, BST_ERR_REGISTRY_NOT_FOUND,
+// BST_ERR_REGISTRY_TOKEN, BST_ERR_REGISTRY_REPLAY, BST_ERR_REGISTRY_UNAVAILABLE.

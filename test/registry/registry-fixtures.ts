@@ -1,7 +1,7 @@
 // Small helpers shared by the registry tests.
 import type { Clock } from '../../src/ratelimit/clock.js';
 import type { Logger } from '../../src/logging/logger.js';
-import type { RegisterOptions, Registry, ServiceNode, ServiceRecord } from '../../src/registry/registry.js';
+import type { DeregisterOptions, RegisterOptions, Registry, RegistryWatcher, ServiceNode, ServiceRecord } from '../../src/registry/registry.js';
 
 /** A clock that moves only when the test says so. */
 export class ManualClock implements Clock {
@@ -45,15 +45,18 @@ export class CountingRegistry implements Registry {
     this.writes++;
     return this.inner.register(record, options);
   }
-  deregister(record: ServiceRecord): Promise<void> {
+  deregister(record: ServiceRecord, options?: DeregisterOptions): Promise<void> {
     this.writes++;
-    return this.inner.deregister(record);
+    return this.inner.deregister(record, options);
   }
   getService(name: string): Promise<ServiceRecord[]> {
     return this.inner.getService(name);
   }
   listServices(): Promise<ServiceRecord[]> {
     return this.inner.listServices();
+  }
+  watch(service?: string): RegistryWatcher {
+    return this.inner.watch(service);
   }
 }
 

@@ -2,7 +2,7 @@
  * What the ValidatingRegistry accepts: which service names may register, how large a
  * record may be, and the extra checks that plug in beside the built-in ones.
  */
-import type { RegisterOptions, ServiceRecord } from '../registry.js';
+import type { DeregisterOptions, RegisterOptions, ServiceRecord } from '../registry.js';
 
 /** What an extra check answers: a refusal reason, or `undefined` to let the record through. */
 export type CheckOutcome = string | undefined | Promise<string | undefined>;
@@ -12,8 +12,8 @@ export interface RegistrationWrite {
   readonly action: 'register' | 'deregister';
   /** A clean, deep-frozen copy of what the caller sent. */
   readonly record: ServiceRecord;
-  /** `undefined` for a deregistration. */
-  readonly options: RegisterOptions | undefined;
+  /** Who asks and from where; only a registration has a ttl. */
+  readonly options: (DeregisterOptions & { readonly ttlMs?: RegisterOptions['ttlMs'] }) | undefined;
 }
 
 /**

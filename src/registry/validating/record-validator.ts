@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { freezeHead, freezeNode, frozenRecord } from '../frozen.js';
-import type { EndpointRecord, RegisterOptions, ServiceNode, ServiceRecord } from '../registry.js';
+import type { DeregisterOptions, EndpointRecord, RegisterOptions, ServiceNode, ServiceRecord } from '../registry.js';
 import type { RegistryPolicy } from './policy.js';
 
 /** The outcome of a check: a clean deep-frozen copy of the input, or why it was refused. */
@@ -101,18 +101,31 @@ export class RecordValidator {
     return attempt(() => this.record(input));
   }
 
-  /** Checks the options of a registration: a bounded ttl, and a source address that is an IP. */
+  /** Checks the options of a registration: a bounded ttl, a source address that is an IP, a well-formed identity. */
   checkOptions(input: unknown): Checked<RegisterOptions> {
     return attempt(() => {
       const raw = plainObject(input, 'options');
       const ttlMs = raw['ttlMs'];
       const { maxTtlMs } = this.policy;
       if (typeof ttlMs !== 'number' || !Number.isInteger(ttlMs) || ttlMs < 1 || ttlMs > maxTtlMs) refuse(`ttlMs must be an integer from 1 to maxTtlMs (${maxTtlMs})`);
-      const sourceAddress = raw['sourceAddress'];
-      if (sourceAddress === undefined) return Object.freeze({ ttlMs });
-      if (typeof sourceAddress !== 'string' || isIP(sourceAddress) === 0) refuse('sourceAddress must be an IP address');
-      return Object.freeze({ ttlMs, sourceAddress });
+      return Object.freeze({ ttlMs, ...this.who(raw) });
     });
+  }
+
+  /** Checks the options of a deregistration: who asks, and from where. */
+  checkDeregisterOptions(input: unknown): Checked<DeregisterOptions> {
+    return attempt(() => Object.freeze(this.who(input === undefined ? {} : plainObject(input, 'options'))));
+  }
+
+  private who(raw: Record<string, unknown>): DeregisterOptions {
+    const out: { sourceAddress?: string; identity?: string } = {};
+    const { sourceAddress, identity } = raw;
+    if (sourceAddress !== undefined) {
+      if (typeof sourceAddress !== 'string' || isIP(sourceAddress) === 0) refuse('sourceAddress must be an IP address');
+      out.sourceAddress = sourceAddress;
+    }
+    if (identity !== undefined) out.identity = text(identity, 'identity', SERVICE_NAME_PATTERN, 63);
+    return out;
   }
 
   private record(input: unknown): ServiceRecord {

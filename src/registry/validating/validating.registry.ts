@@ -2,7 +2,9 @@ import { inject, injectable } from 'inversify';
 import { TOKENS } from '../../container/tokens.js';
 import { BastionError } from '../../errors/bastion-error.js';
 import type { Logger } from '../../logging/logger.js';
-import type { RegisterOptions, Registry, ServiceRecord } from '../registry.js';
+import { frozenRecord } from '../frozen.js';
+import type { DeregisterOptions, RegisterOptions, Registry, RegistryWatcher, ServiceNode, ServiceRecord } from '../registry.js';
+import { EventQueue } from '../watch.js';
 import { resolveRegistryPolicy, type CheckOutcome, type RegistrationCheck, type RegistrationWrite, type RegistryPolicy } from './policy.js';
 import { RecordValidator } from './record-validator.js';
 
@@ -36,8 +38,10 @@ export class ValidatingRegistry implements Registry {
     await this.inner.register(clean, checked.value as RegisterOptions);
   }
 
-  async deregister(record: ServiceRecord): Promise<void> {
-    await this.inner.deregister(await this.admit('deregister', record, undefined, undefined));
+  async deregister(record: ServiceRecord, options?: DeregisterOptions): Promise<void> {
+    const checked = this.validator.checkDeregisterOptions(options);
+    const clean = await this.admit('deregister', record, checked.value, checked.reason);
+    await this.inner.deregister(clean, checked.value);
   }
 
   async getService(name: string): Promise<ServiceRecord[]> {
@@ -49,10 +53,30 @@ export class ValidatingRegistry implements Registry {
     return this.trusted(await this.inner.listServices(), undefined);
   }
 
+  /** The inner registry's events, with create and update events of untrusted nodes left out. */
+  watch(service?: string): RegistryWatcher {
+    if (service !== undefined && this.validator.nameProblem(service) !== undefined) return emptyWatcher();
+    const inner = this.inner.watch(service);
+    const queue = new EventQueue(() => inner.close());
+    void (async () => {
+      for await (const event of inner) {
+        const [trusted] = await this.trusted([event.record], service);
+        if (trusted !== undefined) queue.push({ type: event.type, record: trusted });
+        else if (event.type === 'delete') queue.push(event);
+      }
+      queue.close();
+    })().catch(() => queue.close());
+    return queue;
+  }
+
+  async close(): Promise<void> {
+    await this.inner.close?.();
+  }
+
   private async admit(
     action: RegistrationWrite['action'],
     record: unknown,
-    options: RegisterOptions | undefined,
+    options: RegisterOptions | DeregisterOptions | undefined,
     optionsProblem: string | undefined,
   ): Promise<ServiceRecord> {
     const checked = this.validator.checkRecord(record);
@@ -70,21 +94,30 @@ export class ValidatingRegistry implements Registry {
     const kept: ServiceRecord[] = [];
     for (const record of records) {
       const checked = this.validator.checkRecord(record);
-      let reason = checked.reason;
-      if (checked.value !== undefined) {
-        const clean = checked.value;
-        reason =
-          expectedName !== undefined && clean.name !== expectedName
-            ? 'record is not of the service asked for'
-            : await this.extraChecks((check) => check.onRead?.(clean));
-        if (reason === undefined) {
-          kept.push(clean);
-          continue;
-        }
+      if (checked.value === undefined) {
+        this.dropped(record, checked.reason);
+        continue;
       }
-      this.logger.warn('registry_record_dropped', { service: describeName(record), registry: this.inner.name, reason });
+      const clean = checked.value;
+      if (expectedName !== undefined && clean.name !== expectedName) {
+        this.dropped(record, 'record is not of the service asked for');
+        continue;
+      }
+      // Checked node by node: one forged node beside real ones must not hide them.
+      const nodes: ServiceNode[] = [];
+      for (const node of clean.nodes) {
+        const one = frozenRecord(clean, [node]);
+        const reason = await this.extraChecks((check) => check.onRead?.(one));
+        if (reason === undefined) nodes.push(node);
+        else this.dropped(one, reason, node.id);
+      }
+      if (nodes.length > 0) kept.push(nodes.length === clean.nodes.length ? clean : frozenRecord(clean, nodes));
     }
     return kept;
+  }
+
+  private dropped(record: unknown, reason: string, node?: string): void {
+    this.logger.warn('registry_record_dropped', { service: describeName(record), registry: this.inner.name, reason, ...(node === undefined ? {} : { node }) });
   }
 
   // A check that throws refuses: a broken check must never let a record through.
@@ -100,6 +133,12 @@ export class ValidatingRegistry implements Registry {
     }
     return undefined;
   }
+}
+
+function emptyWatcher(): RegistryWatcher {
+  const queue = new EventQueue();
+  queue.close();
+  return queue;
 }
 
 function describeName(record: unknown): string {

@@ -1,0 +1,103 @@
+import { connect, type KV, type NatsConnection } from 'nats';
+import type { DeregisterOptions, RegisterOptions, Registry, RegistryWatcher, ServiceRecord } from './registry.js';
+import { checkTtl, decodeEntry, encodeEntry, entriesOf, nodeKey, recordsOf, serviceKeyPrefix, type StoredEntry } from './stored-entry.js';
+import type { ReplayCache } from './validating/replay-cache.js';
+import { DEFAULT_WATCH_INTERVAL_MS, pollingWatcher } from './watch.js';
+
+/** Options of the NATS JetStream KV registry. */
+export interface NATSRegistryOptions {
+  /** `nats://host:port`; ignored when `connection` is given. */
+  readonly url?: string;
+  /** A connection to use; the registry then leaves closing it to the caller. */
+  readonly connection?: NatsConnection;
+  /** The KV bucket of node entries; its nonce bucket is `<bucket>-nonces`. */
+  readonly bucket?: string;
+  /** The bucket's own ttl: the longest any entry or nonce survives, whatever it asked for. */
+  readonly bucketTtlMs?: number;
+  readonly watchIntervalMs?: number;
+}
+
+const DEFAULT_BUCKET = 'bastion-registry';
+const DEFAULT_BUCKET_TTL_MS = 600_000;
+
+/**
+ * NATSRegistry keeps one KV entry per node in a JetStream bucket whose ttl bounds every
+ * entry's life; each entry also carries its own expiry, which readers apply, since KV has
+ * no per-key ttl in this client. Nonces go to a second bucket through `create`, which
+ * fails when the key exists: an atomic check-and-set shared by every replica.
+ */
+export class NATSRegistry implements Registry, ReplayCache {
+  readonly name = 'nats';
+  private connection: Promise<NatsConnection> | undefined;
+  private buckets: Promise<{ entries: KV; nonces: KV }> | undefined;
+  private closed = false;
+
+  constructor(private readonly options: NATSRegistryOptions = {}) {}
+
+  async register(record: ServiceRecord, options: RegisterOptions): Promise<void> {
+    checkTtl(options.ttlMs);
+    const { entries } = await this.open();
+    for (const entry of entriesOf(record, options.ttlMs, Date.now())) await entries.put(this.key(entry), encodeEntry(entry));
+  }
+
+  async deregister(record: ServiceRecord, _options?: DeregisterOptions): Promise<void> {
+    const { entries } = await this.open();
+    for (const node of record.nodes) await entries.purge(nodeKey(record.name, record.version, node.id));
+  }
+
+  getService(name: string): Promise<ServiceRecord[]> {
+    return this.read(`${serviceKeyPrefix(name)}>`, name);
+  }
+
+  listServices(): Promise<ServiceRecord[]> {
+    return this.read('>', undefined);
+  }
+
+  watch(service?: string): RegistryWatcher {
+    const read = service === undefined ? () => this.listServices() : () => this.getService(service);
+    return pollingWatcher(read, this.options.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS, () => {});
+  }
+
+  async claim(nonce: string, _ttlMs: number): Promise<boolean> {
+    const { nonces } = await this.open();
+    try {
+      await nonces.create(Buffer.from(nonce).toString('hex'), new Uint8Array([1]));
+      return true;
+    } catch (error) {
+      // `create` reports an existing key as a "wrong last sequence" error; anything else is a real failure.
+      if (/wrong last sequence|key exists/i.test((error as Error).message)) return false;
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.options.connection === undefined && this.connection !== undefined) await (await this.connection).drain().catch(() => {});
+  }
+
+  private key(entry: StoredEntry): string {
+    return nodeKey(entry.head.name, entry.head.version, entry.node.id);
+  }
+
+  private open(): Promise<{ entries: KV; nonces: KV }> {
+    this.buckets ??= (async () => {
+      this.connection = this.options.connection !== undefined ? Promise.resolve(this.options.connection) : connect({ servers: this.options.url ?? 'nats://127.0.0.1:4222' });
+      const js = (await this.connection).jetstream();
+      const bucket = this.options.bucket ?? DEFAULT_BUCKET;
+      const ttl = this.options.bucketTtlMs ?? DEFAULT_BUCKET_TTL_MS;
+      return { entries: await js.views.kv(bucket, { history: 1, ttl }), nonces: await js.views.kv(`${bucket}-nonces`, { history: 1, ttl }) };
+    })();
+    return this.buckets;
+  }
+
+  // A watch that stops once it has delivered the initial values reads the bucket in one
+  // stream, instead of one request per key.
+  private async read(filter: string, name: string | undefined): Promise<ServiceRecord[]> {
+    const { entries } = await this.open();
+    const found: (StoredEntry | undefined)[] = [];
+    const watcher = await entries.watch({ key: filter, ignoreDeletes: true, initializedFn: () => watcher.stop() });
+    for await (const entry of watcher) if (entry.operation === 'PUT') found.push(decodeEntry(entry.value));
+    return recordsOf(found, Date.now(), name);
+  }
+}

@@ -1,0 +1,94 @@
+import { Redis } from 'ioredis';
+import type { DeregisterOptions, RegisterOptions, Registry, RegistryWatcher, ServiceRecord } from './registry.js';
+import { checkTtl, decodeEntry, encodeEntry, entriesOf, nodeKey, recordsOf, serviceKeyPrefix } from './stored-entry.js';
+import type { ReplayCache } from './validating/replay-cache.js';
+import { DEFAULT_WATCH_INTERVAL_MS, pollingWatcher } from './watch.js';
+
+/** Options of the Redis registry. */
+export interface RedisRegistryOptions {
+  /** `redis://host:port[/db]`; ignored when `client` is given. */
+  readonly url?: string;
+  /** A connected client to use; the registry then leaves closing it to the caller. */
+  readonly client?: Redis;
+  /** Prefix of every key, so several deployments can share one Redis. */
+  readonly prefix?: string;
+  readonly watchIntervalMs?: number;
+}
+
+const SCAN_COUNT = 1000;
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+/**
+ * RedisRegistry keeps one key per node with a Redis TTL (`SET … PX`), so a killed process
+ * vanishes when its ttl runs out without anyone cleaning up. Reads SCAN the service's key
+ * prefix; watch compares snapshots, which needs no `CONFIG SET notify-keyspace-events`.
+ */
+export class RedisRegistry implements Registry, ReplayCache {
+  readonly name = 'redis';
+  private readonly client: Redis;
+  private readonly owned: boolean;
+  private readonly prefix: string;
+  private closed = false;
+
+  constructor(private readonly options: RedisRegistryOptions = {}) {
+    this.owned = options.client === undefined;
+    this.client = options.client ?? new Redis(options.url ?? 'redis://127.0.0.1:6379', { lazyConnect: false, maxRetriesPerRequest: 2 });
+    this.prefix = `${options.prefix ?? 'bastion:registry'}:`;
+  }
+
+  async register(record: ServiceRecord, options: RegisterOptions): Promise<void> {
+    checkTtl(options.ttlMs);
+    const multi = this.client.multi();
+    for (const entry of entriesOf(record, options.ttlMs, Date.now())) {
+      multi.set(this.prefix + nodeKey(entry.head.name, entry.head.version, entry.node.id), encodeEntry(entry), 'PX', Math.ceil(options.ttlMs));
+    }
+    await multi.exec();
+  }
+
+  async deregister(record: ServiceRecord, _options?: DeregisterOptions): Promise<void> {
+    const keys = record.nodes.map((node) => this.prefix + nodeKey(record.name, record.version, node.id));
+    if (keys.length > 0) await this.client.del(...keys);
+  }
+
+  getService(name: string): Promise<ServiceRecord[]> {
+    return this.read(serviceKeyPrefix(name), name);
+  }
+
+  listServices(): Promise<ServiceRecord[]> {
+    return this.read('s', undefined);
+  }
+
+  watch(service?: string): RegistryWatcher {
+    const read = service === undefined ? () => this.listServices() : () => this.getService(service);
+    return pollingWatcher(read, this.options.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS, () => {});
+  }
+
+  /** SET NX PX is one atomic check-and-set, shared by every replica using this Redis. */
+  async claim(nonce: string, ttlMs: number): Promise<boolean> {
+    const result = await this.client.set(`${this.prefix}nonce:${nonce}`, '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX');
+    return result === 'OK';
+  }
+
+  async close(): Promise<void> {
+    if (this.closed || !this.owned) return;
+    this.closed = true;
+    await this.client.quit().catch(() => this.client.disconnect());
+  }
+
+  private async read(keyPrefix: string, name: string | undefined): Promise<ServiceRecord[]> {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.client.scan(cursor, 'MATCH', `${escapeGlob(this.prefix + keyPrefix)}*`, 'COUNT', SCAN_COUNT);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    const values: (string | null)[] = [];
+    // Bounded MGETs keep one reply from growing with the whole registry.
+    for (let i = 0; i < keys.length; i += SCAN_COUNT) values.push(...(await this.client.mget(keys.slice(i, i + SCAN_COUNT))));
+    return recordsOf(values.map(decodeEntry), Date.now(), name);
+  }
+}

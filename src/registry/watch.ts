@@ -1,0 +1,104 @@
+/**
+ * Watching a registry by comparing snapshots. Every backend can list what it holds, and
+ * a snapshot also sees nodes that vanished by expiry, which store notifications (Redis
+ * keyspace events need CONFIG SET; a file has none) would miss.
+ */
+import { frozenRecord } from './frozen.js';
+import type { RegistryEvent, RegistryWatcher, ServiceRecord } from './registry.js';
+
+/** How often a polling watcher compares snapshots unless told otherwise. */
+export const DEFAULT_WATCH_INTERVAL_MS = 500;
+
+/** A closable async queue of registry events; `push` after `close` is ignored. */
+export class EventQueue implements RegistryWatcher {
+  private readonly buffered: RegistryEvent[] = [];
+  private waiting: ((result: IteratorResult<RegistryEvent>) => void) | undefined;
+  private closed = false;
+
+  constructor(private readonly onClose: () => void = () => {}) {}
+
+  /** Hands `event` to the waiting reader, or keeps it until one asks. */
+  push(event: RegistryEvent): void {
+    if (this.closed) return;
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    if (waiting !== undefined) waiting({ value: event, done: false });
+    else this.buffered.push(event);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose();
+    this.waiting?.({ value: undefined, done: true });
+    this.waiting = undefined;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<RegistryEvent> {
+    return {
+      next: () => {
+        const event = this.buffered.shift();
+        if (event !== undefined) return Promise.resolve({ value: event, done: false });
+        if (this.closed) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => (this.waiting = resolve));
+      },
+      return: () => {
+        this.close();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+  }
+}
+
+type Snapshot = Map<string, { readonly record: ServiceRecord; readonly print: string }>;
+
+function snapshot(records: readonly ServiceRecord[]): Snapshot {
+  const out: Snapshot = new Map();
+  for (const record of records) {
+    for (const node of record.nodes) {
+      const one = frozenRecord(record, [node]);
+      out.set(`${record.name}\u0000${record.version}\u0000${node.id}`, { record: one, print: JSON.stringify(one) });
+    }
+  }
+  return out;
+}
+
+/** The per-node events that turn snapshot `before` into `after`. */
+export function diffSnapshots(before: ReadonlyMap<string, { record: ServiceRecord; print: string }>, after: Snapshot): RegistryEvent[] {
+  const events: RegistryEvent[] = [];
+  for (const [key, entry] of after) {
+    const old = before.get(key);
+    if (old === undefined) events.push({ type: 'create', record: entry.record });
+    else if (old.print !== entry.print) events.push({ type: 'update', record: entry.record });
+  }
+  for (const [key, entry] of before) if (!after.has(key)) events.push({ type: 'delete', record: entry.record });
+  return events;
+}
+
+/**
+ * A watcher that reads the registry every `intervalMs` and emits what changed since the
+ * previous read; what is already registered when it starts is the baseline, not events.
+ */
+export function pollingWatcher(read: () => Promise<ServiceRecord[]>, intervalMs: number, onError: (error: unknown) => void): RegistryWatcher {
+  let current: Snapshot | undefined;
+  let busy = false;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const next = snapshot(await read());
+      if (current !== undefined) for (const event of diffSnapshots(current, next)) queue.push(event);
+      current = next;
+    } catch (error) {
+      onError(error);
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), intervalMs);
+  // A watcher alone must not keep a process alive.
+  timer.unref();
+  const queue = new EventQueue(() => clearInterval(timer));
+  void tick();
+  return queue;
+}
