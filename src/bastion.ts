@@ -35,9 +35,9 @@ export class Bastion {
     return this.app.client;
   }
 
-  /** The identity this application's certificate proves. */
-  get identity(): PeerIdentity {
-    return this.app.tls.identity;
+  /** The identity this application's current certificate proves; `undefined` in insecure mode. */
+  get identity(): PeerIdentity | undefined {
+    return this.app.certificates?.current().identity;
   }
 
   /** Each endpoint with its protections (the table logged at boot). */
@@ -61,5 +61,6 @@ export class Bastion {
   async stop(): Promise<void> {
     if (this.started) await this.app.server.stop();
     await this.app.client.close();
+    await this.app.certificates?.close();
   }
 }

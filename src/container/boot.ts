@@ -11,8 +11,9 @@ import { exploreServices } from '../metadata/explorer.js';
 import { resolveRateLimiterOptions } from '../ratelimit/options.js';
 import { MemoryRegistry } from '../registry/memory.registry.js';
 import { resolveRegistryPolicy } from '../registry/validating/policy.js';
-import type { TLSMaterial } from '../security/security.js';
-import { loadTLSMaterial } from '../security/tls-material.js';
+import { FileCertificateSource } from '../security/file.certificate-source.js';
+import type { CertificateSource, TLSMaterial } from '../security/security.js';
+import { requestModeUnused, transportSecurityProblems } from '../security/tls-policy.js';
 import { resolveServerOptions } from '../server/options.js';
 import type { EndpointDescriptor, Server, ServiceClass } from '../server/server.js';
 import { resolveTransportOptions } from '../transport/options.js';
@@ -26,7 +27,10 @@ export interface BootedApp {
   readonly container: Container;
   readonly endpoints: readonly EndpointDescriptor[];
   readonly audit: readonly AuditRow[];
-  readonly tls: TLSMaterial;
+  /** The material in use at boot; `undefined` in insecure mode. */
+  readonly tls: TLSMaterial | undefined;
+  /** Where the transport reads (and reloads) the material; `undefined` in insecure mode. */
+  readonly certificates: CertificateSource | undefined;
   readonly server: Server;
   readonly client: Client;
 }
@@ -46,18 +50,25 @@ function optionProblems<T>(name: string, resolve: () => T, problems: string[]): 
  * problems are reported together, one line each.
  */
 export async function boot(options: BastionOptions): Promise<BootedApp> {
-  if (options?.tls === undefined) {
+  if (options?.tls === undefined && options?.insecure !== true) {
     throw new BastionError('BST_ERR_SECURITY_TLS_CONFIG', 'Bastion needs a TLS set-up (ca, cert, key, trustDomain); it never serves in clear');
   }
-  const tls = await loadTLSMaterial(options.tls);
+  const security = { tls: options.tls, insecure: options.insecure, strict: options.strict, nodeEnv: process.env['NODE_ENV'] };
+  const refused = transportSecurityProblems(security);
+  if (refused.length > 0) throw bootError(refused);
   const logger = options.logger ?? new ConsoleLogger(options.logLevel ?? 'info');
   const services: readonly ServiceClass[] = options.services ?? [];
+  const certificates = options.tls === undefined ? undefined : await FileCertificateSource.open(options.tls, logger);
+  if (certificates === undefined) logger.warn('insecure_mode', { detail: 'insecure: true, plain TCP: nothing is encrypted and no peer is authenticated' });
   const problems: string[] = [];
   const endpoints = exploreServices(services, { codec: DEFAULT_CONTENT_TYPE });
   if (options.strict === true) problems.push(...strictViolations(endpoints));
   const ownNames = [...new Set(endpoints.map((e) => e.service))];
+  if (requestModeUnused(options.tls, endpoints)) {
+    logger.warn('tls_request_mode_unused', { detail: "clientAuth 'request' lets anonymous callers in, but every endpoint has @RequireMutualTLS" });
+  }
   const config = {
-    tls,
+    certificates,
     logger,
     endpoints,
     wrappers: options.wrappers ?? [],
@@ -69,7 +80,7 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
     server: optionProblems('server', () => resolveServerOptions(options.server), problems),
     client: optionProblems('client', () => resolveClientOptions(options.client), problems),
   };
-  if (problems.length > 0) throw bootError(problems);
+  if (problems.length > 0) throw await closing(certificates, bootError(problems));
 
   // Injectable classes a handler depends on resolve without a binding, one instance per app.
   const container = new Container({ autobind: true, defaultScope: 'Singleton' });
@@ -90,7 +101,7 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
       }
     }
   }
-  if (problems.length > 0) throw bootError(problems);
+  if (problems.length > 0) throw await closing(certificates, bootError(problems));
 
   const audit = auditTable(endpoints);
   if (endpoints.length > 0) logger.info('endpoints', { table: audit });
@@ -98,7 +109,8 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
     container,
     endpoints,
     audit,
-    tls,
+    tls: certificates?.current(),
+    certificates,
     server: container.get<Server>(TOKENS.Server),
     client: container.get<Client>(TOKENS.Client),
   };
@@ -106,4 +118,10 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
 
 function bootError(problems: readonly string[]): BastionError {
   return new BastionError('BST_ERR_BOOT_INVALID_CONFIG', `Bastion cannot boot:\n  - ${problems.join('\n  - ')}`);
+}
+
+/** Stops watching certificate files of an app that will not boot, and hands back its error. */
+async function closing(certificates: CertificateSource | undefined, error: BastionError): Promise<BastionError> {
+  await certificates?.close();
+  return error;
 }

@@ -12,7 +12,7 @@ import type { Registry } from '../registry/registry.js';
 import type { RegistryPolicy } from '../registry/validating/policy.js';
 import { ValidatingRegistry } from '../registry/validating/validating.registry.js';
 import { mutualTLSWrapper } from '../security/mutual-tls.wrapper.js';
-import type { TLSMaterial } from '../security/security.js';
+import type { CertificateSource } from '../security/security.js';
 import { RoundRobinSelector } from '../selector/round-robin.selector.js';
 import { deadlineWrapper } from '../server/deadline.wrapper.js';
 import type { ServerOptions } from '../server/options.js';
@@ -22,10 +22,13 @@ import { TLSTransport } from '../transport/tls.transport.js';
 import type { TransportOptions } from '../transport/transport.js';
 import { StrictBinder } from '../validation/strict-binder.js';
 import { TOKENS } from './tokens.js';
+import { chain, endpointWrappers } from '../server/wrapper.js';
+import { TCPTransport } from '../transport/tcp.transport.js';
 
 /** Resolved values the default bindings are made from. */
 export interface DefaultsConfig {
-  readonly tls: TLSMaterial;
+  /** The app's certificates; `undefined` only in insecure mode, which binds the plain TCP transport. */
+  readonly certificates: CertificateSource | undefined;
   readonly transport: TransportOptions;
   readonly codecLimits: CodecLimits;
   readonly innerRegistry: Registry;
@@ -46,7 +49,7 @@ export interface DefaultsConfig {
  */
 export function defaultsModule(config: DefaultsConfig): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    bind(TOKENS.TLSMaterial).toConstantValue(config.tls);
+    if (config.certificates !== undefined) bind(TOKENS.CertificateSource).toConstantValue(config.certificates);
     bind(TOKENS.TransportOptions).toConstantValue(config.transport);
     bind(TOKENS.CodecLimits).toConstantValue(config.codecLimits);
     bind(TOKENS.InnerRegistry).toConstantValue(config.innerRegistry);
@@ -56,7 +59,7 @@ export function defaultsModule(config: DefaultsConfig): ContainerModule {
     bind(TOKENS.ClientOptions).toConstantValue(config.client);
     bind(TOKENS.Endpoints).toConstantValue(config.endpoints);
     bind(TOKENS.Logger).toConstantValue(config.logger);
-    bind(TOKENS.Transport).to(TLSTransport).inSingletonScope();
+    bind(TOKENS.Transport).to(config.certificates === undefined ? TCPTransport : TLSTransport).inSingletonScope();
     bind(TOKENS.Codecs).to(JSONCodec).inSingletonScope();
     bind(TOKENS.CodecLookup).to(CodecRegistry).inSingletonScope();
     bind(TOKENS.Binder).to(StrictBinder).inSingletonScope();

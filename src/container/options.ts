@@ -10,12 +10,18 @@ import type { ServerOptions } from '../server/options.js';
 import type { ServiceClass, WrapperFactory } from '../server/server.js';
 import type { TransportOptions } from '../transport/transport.js';
 
-/** Everything an application decides at boot. Only `tls` is required. */
+/** Everything an application decides at boot. Only `tls` is required (unless `insecure`). */
 export interface BastionOptions {
   /** The service classes this application serves; none for a client-only application. */
   readonly services?: readonly ServiceClass[];
   /** The one TLS set-up used by every server and client of the application. */
-  readonly tls: TLSOptions;
+  readonly tls?: TLSOptions;
+  /**
+   * Plain TCP without TLS, for tests and local play only: no encryption, every caller
+   * unauthenticated (`@RequireMutualTLS` answers 401). Warned at every start; refused when
+   * `NODE_ENV=production`, in strict mode, and together with `tls`.
+   */
+  readonly insecure?: boolean;
   readonly server?: Partial<ServerOptions>;
   readonly client?: Partial<ClientOptions>;
   readonly transport?: Partial<TransportOptions>;

@@ -6,6 +6,7 @@ export const TOKENS = Object.freeze({
   Transport: Symbol.for('bastion.Transport'),
   TransportOptions: Symbol.for('bastion.TransportOptions'),
   TLSMaterial: Symbol.for('bastion.TLSMaterial'),
+  CertificateSource: Symbol.for('bastion.CertificateSource'),
   Codecs: Symbol.for('bastion.Codecs'),
   CodecLookup: Symbol.for('bastion.CodecLookup'),
   CodecLimits: Symbol.for('bastion.CodecLimits'),

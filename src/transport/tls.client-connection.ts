@@ -1,4 +1,4 @@
-import type { TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
 import { BastionError } from '../errors/bastion-error.js';
 import { FrameSocket } from './frame-socket.js';
 import { encodeFrame, malformedFrame, MAX_CALL_ID, type Frame } from './framing.js';
@@ -17,8 +17,9 @@ function transportClosed(detail?: string): BastionError {
 }
 
 /**
- * TLSClientConnection multiplexes calls over one verified TLS connection: each request
- * gets a call id and its reply is matched by that id, in whatever order replies come.
+ * TLSClientConnection multiplexes calls over one verified TLS connection (or, in insecure
+ * mode, one plain TCP connection): each request gets a call id and its reply is matched
+ * by that id, in whatever order replies come.
  */
 export class TLSClientConnection implements ClientConnection {
   private readonly frames: FrameSocket;
@@ -26,7 +27,7 @@ export class TLSClientConnection implements ClientConnection {
   private nextCallId = 1;
   private isClosed = false;
 
-  constructor(socket: TLSSocket, private readonly options: TransportOptions) {
+  constructor(socket: Socket, private readonly options: TransportOptions) {
     this.frames = new FrameSocket(
       socket,
       {

@@ -1,9 +1,8 @@
-import type { Socket } from 'node:net';
-import type { Server as TLSServer, TLSSocket } from 'node:tls';
+import type { Server as NetServer, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { BastionError } from '../errors/bastion-error.js';
 import { toBastionError } from '../errors/factories.js';
 import type { Logger } from '../logging/logger.js';
-import { peerInfoFromSocket } from '../security/identity.js';
 import type { PeerInfo } from '../security/security.js';
 import { FrameSocket } from './frame-socket.js';
 import { malformedFrame, type Frame } from './framing.js';
@@ -28,9 +27,20 @@ function delay(ms: number): { promise: Promise<void>; cancel(): void } {
   return { promise, cancel: () => clearTimeout(timer) };
 }
 
+/** How a listener admits connections: the transport decides, the listener only serves. */
+export interface ListenerAdmission {
+  /** The server event that hands over a connection ready for frames. */
+  readonly readyEvent: 'secureConnection' | 'connection';
+  /** What the server knows of the peer, or `undefined` to destroy the connection unserved. */
+  peerOf(socket: Socket): PeerInfo | undefined;
+  /** Called once when the listener closed. */
+  detach?(): void;
+}
+
 /**
- * TLSListener serves framed calls on an mTLS server: one session per verified
- * connection, concurrent calls per session, and a drain-then-destroy close.
+ * TLSListener serves framed calls on an mTLS server (and, in insecure mode, on a plain
+ * TCP one): one session per admitted connection, concurrent calls per session, and a
+ * drain-then-destroy close.
  */
 export class TLSListener implements Listener {
   private readonly sessions = new Set<Session>();
@@ -42,9 +52,9 @@ export class TLSListener implements Listener {
   private bound: { host: string; port: number } | undefined;
 
   constructor(
-    private readonly server: TLSServer,
+    private readonly server: NetServer,
     private readonly handler: CallHandler,
-    private readonly trustDomain: string,
+    private readonly admission: ListenerAdmission,
     private readonly options: TransportOptions,
     private readonly logger: Logger,
   ) {
@@ -57,7 +67,7 @@ export class TLSListener implements Listener {
       this.logger.debug('transport_tls_client_error', { code: error.code, remoteAddress: socket.remoteAddress });
       socket.destroy();
     });
-    server.on('secureConnection', (socket: TLSSocket) => this.accept(socket));
+    server.on(admission.readyEvent, (socket: Socket) => this.accept(socket));
   }
 
   /** The address actually bound. */
@@ -104,13 +114,12 @@ export class TLSListener implements Listener {
     await Promise.all([...this.sessions].map((session) => session.frames.end(CLOSE_GRACE_MS, reason)));
     for (const socket of this.connections) socket.destroy();
     await stopped;
+    this.admission.detach?.();
   }
 
-  private accept(socket: TLSSocket): void {
-    // Client-initiated renegotiation is a CPU denial of service and Bastion never needs it (B19).
-    socket.disableRenegotiation();
-    const peer = peerInfoFromSocket(socket, this.trustDomain);
-    if (this.draining || !peer.authorized) {
+  private accept(socket: Socket): void {
+    const peer = this.admission.peerOf(socket);
+    if (this.draining || peer === undefined) {
       socket.destroy();
       return;
     }

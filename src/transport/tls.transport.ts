@@ -1,11 +1,20 @@
 import 'reflect-metadata';
-import { connect, createServer, type PeerCertificate } from 'node:tls';
+import type { Socket } from 'node:net';
+import { connect, createServer, type PeerCertificate, type SecureContextOptions, type TLSSocket } from 'node:tls';
 import { inject, injectable } from 'inversify';
 import { TOKENS } from '../container/tokens.js';
 import { BastionError } from '../errors/bastion-error.js';
 import type { Logger } from '../logging/logger.js';
-import { identityFromSubjectAltName } from '../security/identity.js';
-import { MIN_TLS_VERSION, type TLSMaterial } from '../security/security.js';
+import { identityFromCertificate, peerInfoFromSocket, presentedCertificate } from '../security/identity.js';
+import {
+  DEFAULT_CIPHERS,
+  fixedCertificateSource,
+  MAX_TLS_VERSION,
+  MIN_TLS_VERSION,
+  type CertificateSource,
+  type PeerInfo,
+  type TLSMaterial,
+} from '../security/security.js';
 import { TLSClientConnection } from './tls.client-connection.js';
 import { TLSListener } from './tls.listener.js';
 import type { CallHandler, ClientConnection, DialTarget, Listener, Transport, TransportOptions } from './transport.js';
@@ -24,56 +33,88 @@ function identityMismatch(target: DialTarget, found: string | undefined): Bastio
   );
 }
 
+/** The context options both sides build from the material: explicit versions, ciphers and CRLs. */
+function secureContextOptions(material: TLSMaterial): SecureContextOptions {
+  const crl = material.crl !== undefined && material.crl.length > 0 ? [...material.crl] : undefined;
+  return {
+    ca: material.ca,
+    cert: material.cert,
+    key: material.key,
+    ...(crl === undefined ? {} : { crl }),
+    ciphers: material.ciphers ?? DEFAULT_CIPHERS,
+    // Explicit, so a process-wide tls.DEFAULT_MIN_VERSION lowered by a flag or a library does not apply (B18).
+    minVersion: MIN_TLS_VERSION,
+    maxVersion: MAX_TLS_VERSION,
+  };
+}
+
+function isSource(tls: CertificateSource | TLSMaterial): tls is CertificateSource {
+  return typeof (tls as Partial<CertificateSource>).current === 'function';
+}
+
 /**
  * TLSTransport carries framed calls over mutual TLS (docs/wire-protocol.md). Both sides
  * present certificates from one trust domain; the server learns the caller's identity from
  * its certificate and the client checks the server proves the service it meant to call.
+ * The material comes from a CertificateSource: when it changes, the listening server
+ * switches context and new dials use it, while open connections carry on.
  */
 @injectable()
 export class TLSTransport implements Transport {
   readonly name = 'tls';
+  private readonly source: CertificateSource;
 
   constructor(
-    @inject(TOKENS.TLSMaterial) private readonly material: TLSMaterial,
+    @inject(TOKENS.CertificateSource) tls: CertificateSource | TLSMaterial,
     @inject(TOKENS.TransportOptions) private readonly options: TransportOptions,
     @inject(TOKENS.Logger) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.source = isSource(tls) ? tls : fixedCertificateSource(tls);
+  }
 
   /** Listens for mTLS connections on `address` (port 0 picks a free port) and serves calls with `handler`. */
   async listen(address: { host: string; port: number }, handler: CallHandler): Promise<Listener> {
-    const { ca, cert, key, trustDomain } = this.material;
+    const initial = this.source.current();
+    const clientAuth = initial.clientAuth ?? 'require';
     const server = createServer({
-      ca,
-      cert,
-      key,
+      ...secureContextOptions(initial),
+      honorCipherOrder: true,
       requestCert: true,
-      rejectUnauthorized: true,
-      // Explicit, so a process-wide tls.DEFAULT_MIN_VERSION lowered by a flag or a library does not apply (B18).
-      minVersion: MIN_TLS_VERSION,
+      // Node can only let a certificate-less client finish the handshake with verification
+      // off, so 'request' mode turns it off and admit() below verifies every connection by
+      // itself before serving it. The default, 'require', keeps it on.
+      rejectUnauthorized: clientAuth === 'require',
       handshakeTimeout: this.options.handshakeTimeoutMs,
     });
-    return new TLSListener(server, handler, trustDomain, this.options, this.logger).bind(address);
+    const detach = this.source.onChange((material) => {
+      server.setSecureContext({ ...secureContextOptions(material), honorCipherOrder: true });
+      this.logger.info('transport_tls_context_updated', { identity: material.identity.uri });
+    });
+    const admission = { readyEvent: 'secureConnection' as const, peerOf: (socket: Socket) => this.admit(socket as TLSSocket), detach };
+    try {
+      return await new TLSListener(server, handler, admission, this.options, this.logger).bind(address);
+    } catch (error) {
+      detach();
+      throw error;
+    }
   }
 
-  /** Connects to `target` and resolves once the server proved `target.expectedService`. */
+  /** Connects to `target` with the current material and resolves once the server proved `target.expectedService`. */
   dial(target: DialTarget): Promise<ClientConnection> {
-    const { ca, cert, key, trustDomain } = this.material;
+    const material = this.source.current();
     return new Promise((resolve, reject) => {
       let settled = false;
       let identityError: BastionError | undefined;
       const socket = connect({
         host: target.host,
         port: target.port,
-        ca,
-        cert,
-        key,
+        ...secureContextOptions(material),
         rejectUnauthorized: true,
-        minVersion: MIN_TLS_VERSION,
         // SPIFFE mTLS replaces the hostname check with an identity check: the chain already
         // verified, and now the certificate must name the service we meant to call, so a
         // poisoned registry pointing at another valid service's node fails here.
         checkServerIdentity: (_host: string, peer: PeerCertificate) => {
-          const found = identityFromSubjectAltName(peer.subjectaltname, trustDomain);
+          const found = identityFromCertificate(peer, material.trustDomain, material.identityOptions);
           if (found?.name === target.expectedService) return undefined;
           identityError = identityMismatch(target, found?.name);
           return identityError;
@@ -103,5 +144,21 @@ export class TLSTransport implements Transport {
         resolve(new TLSClientConnection(socket, this.options));
       });
     });
+  }
+
+  /**
+   * Decides whether a handshaken connection is served. A certificate that was presented
+   * and failed verification is never served, in either mode; an anonymous caller is served
+   * only in 'request' mode, as an unauthorized peer that `@RequireMutualTLS` answers 401 (B16).
+   */
+  private admit(socket: TLSSocket): PeerInfo | undefined {
+    // Client-initiated renegotiation is a CPU denial of service and Bastion never needs it (B19).
+    socket.disableRenegotiation();
+    const material = this.source.current();
+    if (socket.authorized !== true && (presentedCertificate(socket) || (material.clientAuth ?? 'require') === 'require')) {
+      this.logger.warn('transport_peer_refused', { remoteAddress: socket.remoteAddress, reason: String(socket.authorizationError ?? 'no certificate') });
+      return undefined;
+    }
+    return peerInfoFromSocket(socket, material.trustDomain, material.identityOptions);
   }
 }

@@ -5,7 +5,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { Container } from 'inversify';
 import { TOKENS } from '../../src/container/tokens.js';
 import { BastionError } from '../../src/errors/bastion-error.js';
-import type { TLSMaterial } from '../../src/security/security.js';
+import { fixedCertificateSource, type TLSMaterial } from '../../src/security/security.js';
 import { loadTLSMaterial } from '../../src/security/tls-material.js';
 import { encodeFrame } from '../../src/transport/framing.js';
 import { resolveTransportOptions } from '../../src/transport/options.js';
@@ -64,9 +64,9 @@ describe(TLSTransport.name, () => {
 
   describe('constructor', () => {
     describe('when resolved from an inversify container', () => {
-      it('should inject the material, options and logger by token', () => {
+      it('should inject the certificate source, options and logger by token', () => {
         const container = new Container();
-        container.bind(TOKENS.TLSMaterial).toConstantValue(greeter);
+        container.bind(TOKENS.CertificateSource).toConstantValue(fixedCertificateSource(greeter));
         container.bind(TOKENS.TransportOptions).toConstantValue(options);
         container.bind(TOKENS.Logger).toConstantValue(silentLogger);
         container.bind(TLSTransport).toSelf();
