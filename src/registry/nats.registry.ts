@@ -96,7 +96,14 @@ export class NATSRegistry implements Registry, ReplayCache {
   private async read(filter: string, name: string | undefined): Promise<ServiceRecord[]> {
     const { entries } = await this.open();
     const found: (StoredEntry | undefined)[] = [];
-    const watcher = await entries.watch({ key: filter, ignoreDeletes: true, initializedFn: () => watcher.stop() });
+    let initialized = false;
+    let stop = () => {
+      initialized = true;
+    };
+    // An empty bucket reports itself initialized before `watch` has even returned.
+    const watcher = await entries.watch({ key: filter, ignoreDeletes: true, initializedFn: () => stop() });
+    stop = () => watcher.stop();
+    if (initialized) watcher.stop();
     for await (const entry of watcher) if (entry.operation === 'PUT') found.push(decodeEntry(entry.value));
     return recordsOf(found, Date.now(), name);
   }

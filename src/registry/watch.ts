@@ -7,7 +7,7 @@ import { frozenRecord } from './frozen.js';
 import type { RegistryEvent, RegistryWatcher, ServiceRecord } from './registry.js';
 
 /** How often a polling watcher compares snapshots unless told otherwise. */
-export const DEFAULT_WATCH_INTERVAL_MS = 500;
+export const DEFAULT_WATCH_INTERVAL_MS = 250;
 
 /** A closable async queue of registry events; `push` after `close` is ignored. */
 export class EventQueue implements RegistryWatcher {

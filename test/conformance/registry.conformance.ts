@@ -3,10 +3,12 @@
 // remote store keeps its own clock.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { beforeEach, describe, it } from 'node:test';
-import type { Registry, ServiceNode, ServiceRecord } from '../../src/registry/registry.js';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { Registry, RegistryEvent, RegistryWatcher, ServiceNode, ServiceRecord } from '../../src/registry/registry.js';
 
 const TTL_MS = 30_000;
+// Longer than one polling interval of every watcher under test.
+const WATCH_SETTLE_MS = 400;
 
 /** A node with the given id, on loopback. */
 export function conformanceNode(id: string, port = 8000): ServiceNode {
@@ -28,6 +30,20 @@ function nodeIds(records: readonly ServiceRecord[]): string[] {
   return records.flatMap((r) => r.nodes.map((n) => n.id)).sort();
 }
 
+/** The next event of `watcher`, or a failure after `ms` (a missing event must not hang the suite). */
+export async function nextEvent(watcher: RegistryWatcher, ms = 5000): Promise<RegistryEvent> {
+  const iterator = watcher[Symbol.asyncIterator]();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no registry event within ${ms} ms`)), ms)));
+  try {
+    const result = await Promise.race([iterator.next(), timeout]);
+    assert.equal(result.done, false);
+    return result.value as RegistryEvent;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Runs the shared Registry behaviour against registries made by `create`; every name it
  * registers starts with `conf-`, so an allowlist of `conf-*` suffices.
@@ -38,6 +54,10 @@ export function describeRegistryConformance(name: string, create: () => Registry
 
     beforeEach(async () => {
       registry = await create();
+    });
+
+    afterEach(async () => {
+      await registry.close?.();
     });
 
     describe('.register', () => {
@@ -130,6 +150,69 @@ export function describeRegistryConformance(name: string, create: () => Registry
           await registry.register(conformanceRecord('list-b', [conformanceNode('n2')]), { ttlMs: TTL_MS });
           const names = (await registry.listServices()).map((r) => r.name);
           assert.ok(names.includes('conf-list-a') && names.includes('conf-list-b'));
+        });
+      });
+    });
+
+    describe('.watch', () => {
+      describe('when a node is created, changed and removed', () => {
+        it('should emit create, update and delete events of that service only', async () => {
+          const watcher = registry.watch('conf-watch');
+          try {
+            // What is registered before the first snapshot is the baseline, not an event.
+            await sleep(WATCH_SETTLE_MS);
+            await registry.register(conformanceRecord('other', [conformanceNode('x')]), { ttlMs: TTL_MS });
+            await registry.register(conformanceRecord('watch', [conformanceNode('w1')]), { ttlMs: TTL_MS });
+            const created = await nextEvent(watcher);
+            assert.deepEqual([created.type, created.record.name, created.record.nodes.map((n) => n.id)], ['create', 'conf-watch', ['w1']]);
+            await registry.register(conformanceRecord('watch', [conformanceNode('w1', 9100)]), { ttlMs: TTL_MS });
+            const updated = await nextEvent(watcher);
+            assert.deepEqual([updated.type, updated.record.nodes[0]?.port], ['update', 9100]);
+            await registry.deregister(conformanceRecord('watch', [conformanceNode('w1', 9100)]));
+            const deleted = await nextEvent(watcher);
+            assert.deepEqual([deleted.type, deleted.record.nodes[0]?.id], ['delete', 'w1']);
+          } finally {
+            watcher.close();
+          }
+        });
+      });
+
+      describe('when a node expires', () => {
+        it('should emit a delete event', async () => {
+          const watcher = registry.watch('conf-watch-ttl');
+          try {
+            await sleep(WATCH_SETTLE_MS);
+            await registry.register(conformanceRecord('watch-ttl', [conformanceNode('w1')]), { ttlMs: 300 });
+            assert.equal((await nextEvent(watcher)).type, 'create');
+            assert.equal((await nextEvent(watcher)).type, 'delete');
+          } finally {
+            watcher.close();
+          }
+        });
+      });
+
+      describe('when the watcher is closed', () => {
+        it('should end the iteration', async () => {
+          const watcher = registry.watch();
+          watcher.close();
+          const result = await watcher[Symbol.asyncIterator]().next();
+          assert.equal(result.done, true);
+        });
+      });
+    });
+
+    describe('at scale', () => {
+      describe('when 1,000 services with 5 nodes each register', () => {
+        it('should list every service with its 5 nodes', async () => {
+          const records = Array.from({ length: 1000 }, (_, s) =>
+            conformanceRecord(`scale-${s}`, Array.from({ length: 5 }, (_, n) => conformanceNode(`s${s}-n${n}`, 10_000 + n))),
+          );
+          for (let i = 0; i < records.length; i += 50) await Promise.all(records.slice(i, i + 50).map((r) => registry.register(r, { ttlMs: TTL_MS })));
+          const listed = (await registry.listServices()).filter((r) => r.name.startsWith('conf-scale-'));
+          assert.equal(listed.length, 1000);
+          assert.ok(listed.every((r) => r.nodes.length === 5));
+          assert.equal(new Set(listed.flatMap((r) => r.nodes.map((n) => n.id))).size, 5000);
+          assert.deepEqual(nodeIds(await registry.getService('conf-scale-999')), ['s999-n0', 's999-n1', 's999-n2', 's999-n3', 's999-n4']);
         });
       });
     });
