@@ -26,6 +26,11 @@ export function getParameterTypes(target: object, method: string | symbol): read
   return (Reflect.getMetadata('design:paramtypes', target, method) as unknown[] | undefined) ?? [];
 }
 
+/** True when TypeScript emitted parameter types for the method (`emitDecoratorMetadata`). */
+export function hasParameterTypes(target: object, method: string | symbol): boolean {
+  return Reflect.hasOwnMetadata('design:paramtypes', target, method);
+}
+
 /** The return type TypeScript emitted for a decorated method. */
 export function getReturnType(target: object, method: string | symbol): unknown {
   return Reflect.getMetadata('design:returntype', target, method);

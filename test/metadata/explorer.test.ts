@@ -41,16 +41,16 @@ class Open {
 
 describe('exploreService', () => {
   describe('when the class and a method both set codec, rate limit and mTLS', () => {
-    it('should let the method override the class, and the class the default', () => {
+    it('should let the method override the class for codec and mTLS, and apply both rate limits, class first', () => {
       const [inherits, overrides] = exploreService(Layered, DEFAULTS);
       assert.equal(inherits?.endpoint, 'Layered.inherits');
       assert.equal(inherits?.codec, 'application/x-class');
       assert.deepEqual(inherits?.mutualTLS, { allow: ['a'] });
-      assert.equal(inherits?.rateLimit?.intervalMs, 1000);
+      assert.deepEqual(inherits?.rateLimits.map((p) => p.intervalMs), [1000]);
       assert.equal(inherits?.request, Text);
       assert.equal(overrides?.codec, 'application/x-method');
       assert.deepEqual(overrides?.mutualTLS, { allow: ['b'] });
-      assert.equal(overrides?.rateLimit?.intervalMs, 60_000);
+      assert.deepEqual(overrides?.rateLimits.map((p) => p.intervalMs), [1000, 60_000]);
     });
   });
 
@@ -104,14 +104,14 @@ describe('auditTable', () => {
         mutualTLS: 'none',
         allow: '-',
         rateLimit: 'none',
+        maxInFlight: '-/-',
         codec: 'application/json',
         request: '(none)',
       });
-      assert.match(formatAuditTable(rows), /layered\s+Layered\.overrides\s+required\s+b\s+1\/60000ms burst 1 per peer/);
+      assert.match(formatAuditTable(rows), /layered\s+Layered\.overrides\s+required\s+b\s+\d+\/1000ms burst \d+ per \w+ \+ 1\/60000ms burst 1 per peer/);
       assert.deepEqual(strictViolations(endpoints), [
         'open/Open.health has no @RequireMutualTLS()',
         'open/Open.health has no @RateLimit()',
-        'open/Open.health takes no validated request DTO',
       ]);
     });
   });
