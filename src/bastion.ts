@@ -5,6 +5,8 @@ import type { BastionOptions } from './container/options.js';
 import type { AuditRow } from './metadata/audit.js';
 import type { PeerIdentity } from './security/security.js';
 import type { ServerAddress } from './server/server.js';
+import { TOKENS } from './container/tokens.js';
+import type { RateLimiter } from './ratelimit/ratelimit.js';
 
 /**
  * Bastion is one application: its services, its client and the container that wires
@@ -61,6 +63,7 @@ export class Bastion {
   async stop(): Promise<void> {
     if (this.started) await this.app.server.stop();
     await this.app.client.close();
+    await this.app.container.get<RateLimiter>(TOKENS.RateLimiter).close?.();
     await this.app.certificates?.close();
   }
 }

@@ -10,16 +10,25 @@ export { Handler, type HandlerOptions } from './decorators/handler.decorator.js'
 export { RequireMutualTLS, type RequireMutualTLSOptions } from './decorators/require-mutual-tls.decorator.js';
 export { RateLimit, type RateLimitOptions } from './decorators/rate-limit.decorator.js';
 export { Codec } from './decorators/codec.decorator.js';
+export { MaxInFlight } from './decorators/max-in-flight.decorator.js';
+export { UseWrappers } from './decorators/use-wrappers.decorator.js';
 
 export { BastionError, type FieldError, type WireError } from './errors/bastion-error.js';
 export { ERROR_CATALOGUE, type ErrorCode, type ErrorId } from './errors/catalogue.js';
+export { appError, type AppErrorKind } from './errors/factories.js';
 
 export type { AuditRow } from './metadata/audit.js';
 export { auditTable, formatAuditTable } from './metadata/audit.js';
 export type { RateLimitKey, RateLimitPolicy, MutualTLSPolicy } from './metadata/models.js';
+export type { RateLimitCaller, RateLimitKeyFunction, RateLimitMode } from './metadata/models.js';
+export type { BucketClaim, RateLimiter, RateLimitEvent, RateLimitMetrics, RateLimitOutcome, TakeResult } from './ratelimit/ratelimit.js';
+export { MemoryRateLimitMetrics } from './ratelimit/memory.metrics.js';
+export { clientRateLimitWrapper, type ClientRateLimitOptions } from './ratelimit/client-rate-limit.wrapper.js';
+export type { RedisDownPolicy, RedisRateLimiterOptions } from './ratelimit/redis.options.js';
+export { redisRateLimitModule } from './container/redis-rate-limit.module.js';
 
 export type { CallContext, HandlerWrapper, Next, WrapperFactory, EndpointDescriptor, ServerAddress } from './server/server.js';
-export type { Client, CallOptions } from './client/client.js';
+export type { Client, CallOptions, ClientCall, ClientWrapper } from './client/client.js';
 export type { Codec as BodyCodec, CodecLimits } from './codec/codec.js';
 export type { Registry, ServiceRecord, ServiceNode } from './registry/registry.js';
 export { MemoryRegistry } from './registry/memory.registry.js';

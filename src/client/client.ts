@@ -14,6 +14,21 @@ export interface CallOptions {
   readonly contentType?: string;
 }
 
+/** One outgoing call as client wrappers see it. */
+export interface ClientCall {
+  readonly service: string;
+  /** `Class.method`. */
+  readonly endpoint: string;
+  readonly request: unknown;
+  readonly options: CallOptions;
+}
+
+/**
+ * A client wrapper, go-micro's `WrapClient` in `(call, next)` form: runs around node
+ * selection, encoding and sending; may refuse or delay the call, or call `next()` once.
+ */
+export type ClientWrapper = (call: ClientCall, next: () => Promise<unknown>) => Promise<unknown>;
+
 /** Client calls endpoints of remote services. */
 export interface Client {
   readonly name: string;

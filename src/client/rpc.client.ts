@@ -1,14 +1,15 @@
-import { inject, injectable } from 'inversify';
+import { inject, injectable, optional } from 'inversify';
 import type { CodecLimits, CodecLookup } from '../codec/codec.js';
 import { decodeBody, encodeBody } from '../codec/pipeline.js';
 import { TOKENS } from '../container/tokens.js';
 import { BastionError } from '../errors/bastion-error.js';
 import { deadlineExceeded } from '../errors/factories.js';
-import type { ServiceNode } from '../registry/registry.js';
+import type { Registry, ServiceNode } from '../registry/registry.js';
 import type { Selector } from '../selector/selector.js';
 import type { ClientConnection, Reply, Transport } from '../transport/transport.js';
 import type { Binder } from '../validation/validation.js';
-import type { CallOptions, Client } from './client.js';
+import type { CallOptions, Client, ClientWrapper } from './client.js';
+import { EndpointCodecs } from './endpoint-codecs.js';
 import type { ClientOptions } from './options.js';
 
 const NO_METADATA = Object.freeze({});
@@ -16,12 +17,13 @@ const NO_METADATA = Object.freeze({});
 /**
  * RPCClient selects a node, keeps one multiplexed connection per node (dialled with the
  * service identity the server must prove), and rebuilds the server's errors as
- * BastionErrors.
+ * BastionErrors. Client wrappers run around all of it, once per call.
  */
 @injectable()
 export class RPCClient implements Client {
   readonly name = 'rpc';
   private readonly pool = new Map<string, Promise<ClientConnection>>();
+  private readonly endpointCodecs: EndpointCodecs | undefined;
 
   constructor(
     @inject(TOKENS.Transport) private readonly transport: Transport,
@@ -30,20 +32,32 @@ export class RPCClient implements Client {
     @inject(TOKENS.CodecLimits) private readonly limits: CodecLimits,
     @inject(TOKENS.Binder) private readonly binder: Binder,
     @inject(TOKENS.ClientOptions) private readonly options: ClientOptions,
-  ) {}
+    // The client wrappers, already chained by the container (global `clientWrappers`).
+    @optional() @inject(TOKENS.ClientWrapper) private readonly wrapper?: ClientWrapper,
+    @optional() @inject(TOKENS.Registry) registry?: Registry,
+  ) {
+    this.endpointCodecs = registry === undefined ? undefined : new EndpointCodecs(registry);
+  }
 
   async call<T = unknown>(service: string, endpoint: string, request: unknown, options: CallOptions = {}): Promise<T> {
+    if (this.wrapper === undefined) return this.send<T>(service, endpoint, request, options);
+    return (await this.wrapper({ service, endpoint, request, options }, () => this.send(service, endpoint, request, options))) as T;
+  }
+
+  private async send<T>(service: string, endpoint: string, request: unknown, options: CallOptions): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
-    const codec = this.codecs.get(options.contentType ?? this.options.contentType);
-    const body = encodeBody(codec, this.binder.toPlain(request));
-    const header = { service, endpoint, contentType: codec.contentType, metadata: options.metadata ?? NO_METADATA, timeoutMs };
     const reply = await withDeadline(timeoutMs, async () => {
+      // An explicit option wins, then the content type the endpoint registered, then the client default.
+      const registered = options.contentType === undefined ? await this.endpointCodecs?.contentType(service, endpoint) : undefined;
+      const codec = this.codecs.get(options.contentType ?? registered ?? this.options.contentType);
+      const body = encodeBody(codec, this.binder.toPlain(request), { endpoint, body: 'request' });
+      const header = { service, endpoint, contentType: codec.contentType, metadata: options.metadata ?? NO_METADATA, timeoutMs };
       const node = await this.selector.select(service);
       const connection = await this.connect(service, node);
       return connection.request(header, body);
     });
     if (reply.kind === 'error') throw BastionError.fromWire(reply.error);
-    return decodeBody(this.codecs.get(reply.contentType), reply.body, this.limits) as T;
+    return decodeBody(this.codecs.get(reply.contentType), reply.body, this.limits, { endpoint, body: 'response' }) as T;
   }
 
   async close(): Promise<void> {

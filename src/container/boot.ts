@@ -1,10 +1,11 @@
 import { Container } from 'inversify';
 import type { Client } from '../client/client.js';
 import { resolveClientOptions } from '../client/options.js';
-import type { CodecLookup } from '../codec/codec.js';
+import type { Codec, CodecLookup } from '../codec/codec.js';
 import { DEFAULT_CONTENT_TYPE } from '../codec/codecs.js';
 import { resolveCodecLimits } from '../codec/options.js';
 import { BastionError } from '../errors/bastion-error.js';
+import { declaredCodecs } from '../decorators/codec.decorator.js';
 import { ConsoleLogger } from '../logging/logger.js';
 import { auditTable, strictViolations, type AuditRow } from '../metadata/audit.js';
 import { exploreServices } from '../metadata/explorer.js';
@@ -57,25 +58,33 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
   const refused = transportSecurityProblems(security);
   if (refused.length > 0) throw bootError(refused);
   const logger = options.logger ?? new ConsoleLogger(options.logLevel ?? 'info');
-  const services: readonly ServiceClass[] = options.services ?? [];
   const certificates = options.tls === undefined ? undefined : await FileCertificateSource.open(options.tls, logger);
   if (certificates === undefined) logger.warn('insecure_mode', { detail: 'insecure: true, plain TCP: nothing is encrypted and no peer is authenticated' });
+  const services: readonly ServiceClass[] = options.services ?? [];
   const problems: string[] = [];
   const endpoints = exploreServices(services, { codec: DEFAULT_CONTENT_TYPE });
   if (options.strict === true) problems.push(...strictViolations(endpoints));
-  const ownNames = [...new Set(endpoints.map((e) => e.service))];
   if (requestModeUnused(options.tls, endpoints)) {
     logger.warn('tls_request_mode_unused', { detail: "clientAuth 'request' lets anonymous callers in, but every endpoint has @RequireMutualTLS" });
+  }
+  const ownNames = [...new Set(endpoints.map((e) => e.service))];
+  const identity = certificates?.current().identity.name;
+  for (const name of ownNames) {
+    // A certificate proves one identity; clients would refuse every node of any other service.
+    if (identity !== undefined && name !== identity) {
+      problems.push(`service '${name}' cannot be served with the certificate of '${identity}'; each service needs its own certificate`);
+    }
   }
   const config = {
     certificates,
     logger,
     endpoints,
     wrappers: options.wrappers ?? [],
+    clientWrappers: options.clientWrappers ?? [],
     innerRegistry: options.registry ?? new MemoryRegistry(),
     transport: optionProblems('transport', () => resolveTransportOptions(options.transport), problems),
     codecLimits: optionProblems('codecLimits', () => resolveCodecLimits(options.codecLimits), problems),
-    registryPolicy: optionProblems('registryPolicy', () => resolveRegistryPolicy({ allowServices: ownNames, ...options.registryPolicy }), problems),
+    registryPolicy: optionProblems('registryPolicy', () => resolveRegistryPolicy({ ...options.registryPolicy, allowServices: [...ownNames, ...(options.registryPolicy?.allowServices ?? [])] }), problems),
     rateLimiter: optionProblems('rateLimiter', () => resolveRateLimiterOptions(options.rateLimiter), problems),
     server: optionProblems('server', () => resolveServerOptions(options.server), problems),
     client: optionProblems('client', () => resolveClientOptions(options.client), problems),
@@ -86,6 +95,9 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
   const container = new Container({ autobind: true, defaultScope: 'Singleton' });
   container.load(defaultsModule(config as Parameters<typeof defaultsModule>[0]), ...(options.modules ?? []));
   for (const cls of services) container.bind(cls).toSelf().inSingletonScope();
+  // Codecs given as options or named by @Codec(instance | class), each bound once next to the defaults.
+  const extraCodecs = new Set<Codec>([...(options.codecs ?? []), ...services.flatMap((cls) => declaredCodecs(cls))]);
+  for (const codec of extraCodecs) container.bind(TOKENS.Codecs).toConstantValue(codec);
   container.bind(TOKENS.ServiceResolver).toConstantValue((cls: ServiceClass) => container.get(cls));
 
   const codecs = container.get<CodecLookup>(TOKENS.CodecLookup);
@@ -93,6 +105,13 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
   for (const endpoint of endpoints) {
     const name = `${endpoint.service}/${endpoint.endpoint}`;
     if (!codecs.has(endpoint.codec)) problems.push(`${name} uses codec '${endpoint.codec}', which is not bound`);
+    else {
+      try {
+        codecs.get(endpoint.codec).supports?.(endpoint.endpoint);
+      } catch (error) {
+        problems.push(`${name}: ${BastionError.is(error) ? error.detail : String(error)}`);
+      }
+    }
     if (endpoint.request !== undefined) {
       try {
         binder.prepare(endpoint.request);

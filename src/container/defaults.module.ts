@@ -1,10 +1,14 @@
 import { ContainerModule } from 'inversify';
+import type { ClientWrapper } from '../client/client.js';
 import type { ClientOptions } from '../client/options.js';
 import { RPCClient } from '../client/rpc.client.js';
 import type { CodecLimits } from '../codec/codec.js';
 import { CodecRegistry } from '../codec/codecs.js';
 import { JSONCodec } from '../codec/json.codec.js';
+import { MsgpackCodec } from '../codec/msgpack.codec.js';
 import type { Logger } from '../logging/logger.js';
+import { maxInFlightWrapper } from '../ratelimit/max-in-flight.wrapper.js';
+import { MemoryRateLimitMetrics } from '../ratelimit/memory.metrics.js';
 import { MemoryRateLimiter } from '../ratelimit/memory.rate-limiter.js';
 import type { RateLimiterOptions } from '../ratelimit/ratelimit.js';
 import { rateLimitWrapper } from '../ratelimit/rate-limit.wrapper.js';
@@ -18,12 +22,12 @@ import { deadlineWrapper } from '../server/deadline.wrapper.js';
 import type { ServerOptions } from '../server/options.js';
 import { RPCServer } from '../server/rpc.server.js';
 import type { EndpointDescriptor, WrapperFactory } from '../server/server.js';
+import { chain, endpointWrappers } from '../server/wrapper.js';
+import { TCPTransport } from '../transport/tcp.transport.js';
 import { TLSTransport } from '../transport/tls.transport.js';
 import type { TransportOptions } from '../transport/transport.js';
 import { StrictBinder } from '../validation/strict-binder.js';
 import { TOKENS } from './tokens.js';
-import { chain, endpointWrappers } from '../server/wrapper.js';
-import { TCPTransport } from '../transport/tcp.transport.js';
 
 /** Resolved values the default bindings are made from. */
 export interface DefaultsConfig {
@@ -38,14 +42,16 @@ export interface DefaultsConfig {
   readonly client: ClientOptions;
   readonly endpoints: readonly EndpointDescriptor[];
   readonly wrappers: readonly WrapperFactory[];
+  readonly clientWrappers: readonly ClientWrapper[];
   readonly logger: Logger;
 }
 
 /**
- * The default bindings, one line each: TLS transport, JSON codec, strict binder, the
+ * The default bindings, one line each: TLS transport, JSON and MessagePack codecs, strict binder, the
  * ValidatingRegistry over the given registry, round-robin selector, in-memory rate
- * limiter, and the wrapper factories in their documented order (identity check, rate
- * limit, deadline, then user wrappers).
+ * limiter and its metrics, the wrapper factories in their documented order (identity
+ * check, load shedding, rate limit, deadline, then user wrappers), and the chained client
+ * wrappers.
  */
 export function defaultsModule(config: DefaultsConfig): ContainerModule {
   return new ContainerModule(({ bind }) => {
@@ -61,16 +67,21 @@ export function defaultsModule(config: DefaultsConfig): ContainerModule {
     bind(TOKENS.Logger).toConstantValue(config.logger);
     bind(TOKENS.Transport).to(config.certificates === undefined ? TCPTransport : TLSTransport).inSingletonScope();
     bind(TOKENS.Codecs).to(JSONCodec).inSingletonScope();
+    bind(TOKENS.Codecs).toConstantValue(new MsgpackCodec());
     bind(TOKENS.CodecLookup).to(CodecRegistry).inSingletonScope();
     bind(TOKENS.Binder).to(StrictBinder).inSingletonScope();
     bind(TOKENS.Registry).to(ValidatingRegistry).inSingletonScope();
     bind(TOKENS.Selector).to(RoundRobinSelector).inSingletonScope();
     bind(TOKENS.RateLimiter).to(MemoryRateLimiter).inSingletonScope();
+    bind(TOKENS.RateLimitMetrics).to(MemoryRateLimitMetrics).inSingletonScope();
     bind(TOKENS.WrapperFactories).toConstantValue(mutualTLSWrapper());
-    bind(TOKENS.WrapperFactories).toDynamicValue((ctx) => rateLimitWrapper(ctx.get(TOKENS.RateLimiter))).inSingletonScope();
+    bind(TOKENS.WrapperFactories).toDynamicValue((ctx) => maxInFlightWrapper(ctx.get(TOKENS.RateLimitMetrics))).inSingletonScope();
+    bind(TOKENS.WrapperFactories).toDynamicValue((ctx) => rateLimitWrapper(ctx.get(TOKENS.RateLimiter), ctx.get(TOKENS.RateLimitMetrics))).inSingletonScope();
     bind(TOKENS.WrapperFactories).toConstantValue(deadlineWrapper());
     for (const wrapper of config.wrappers) bind(TOKENS.WrapperFactories).toConstantValue(wrapper);
+    bind(TOKENS.WrapperFactories).toConstantValue(endpointWrappers());
     bind(TOKENS.Server).to(RPCServer).inSingletonScope();
+    if (config.clientWrappers.length > 0) bind(TOKENS.ClientWrapper).toConstantValue(chain(config.clientWrappers));
     bind(TOKENS.Client).to(RPCClient).inSingletonScope();
   });
 }

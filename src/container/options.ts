@@ -1,6 +1,7 @@
 import type { ContainerModule } from 'inversify';
+import type { ClientWrapper } from '../client/client.js';
 import type { ClientOptions } from '../client/options.js';
-import type { CodecLimits } from '../codec/codec.js';
+import type { Codec, CodecLimits } from '../codec/codec.js';
 import type { LogLevel, Logger } from '../logging/logger.js';
 import type { RateLimiterOptions } from '../ratelimit/ratelimit.js';
 import type { Registry } from '../registry/registry.js';
@@ -26,13 +27,17 @@ export interface BastionOptions {
   readonly client?: Partial<ClientOptions>;
   readonly transport?: Partial<TransportOptions>;
   readonly codecLimits?: Partial<CodecLimits>;
+  /** Codecs bound next to JSON and MessagePack (a ProtobufCodec, a `defineCodec` codec); a client needs them to call such endpoints. */
+  readonly codecs?: readonly Codec[];
   /** The registry to store records in; wrapped by the ValidatingRegistry. Defaults to an in-memory one. */
   readonly registry?: Registry;
   /** Who may register and which records are trusted on read; defaults to this app's own services. */
   readonly registryPolicy?: Partial<RegistryPolicy>;
   readonly rateLimiter?: Partial<RateLimiterOptions>;
-  /** User wrappers, run after the identity check, rate limit and deadline. */
+  /** User wrappers, run after the identity check, load shedding, rate limit and deadline. */
   readonly wrappers?: readonly WrapperFactory[];
+  /** Client wrappers (go-micro's `WrapClient`), outermost first, around every call of `app.client`. */
+  readonly clientWrappers?: readonly ClientWrapper[];
   /** Refuse to boot when any endpoint lacks mTLS, a rate limit or a validated request. */
   readonly strict?: boolean;
   readonly logger?: Logger;

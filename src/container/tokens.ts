@@ -18,6 +18,8 @@ export const TOKENS = Object.freeze({
   RateLimiter: Symbol.for('bastion.RateLimiter'),
   RateLimiterOptions: Symbol.for('bastion.RateLimiterOptions'),
   WrapperFactories: Symbol.for('bastion.WrapperFactories'),
+  ClientWrapper: Symbol.for('bastion.ClientWrapper'),
+  RateLimitMetrics: Symbol.for('bastion.RateLimitMetrics'),
   Endpoints: Symbol.for('bastion.Endpoints'),
   ServiceResolver: Symbol.for('bastion.ServiceResolver'),
   ServerOptions: Symbol.for('bastion.ServerOptions'),

@@ -26,9 +26,15 @@ export const ERROR_CATALOGUE = {
   BST_ERR_TRANSPORT_CLOSED: { code: 503, message: 'The connection is closed' },
   BST_ERR_RATELIMIT_EXCEEDED: { code: 429, message: 'Rate limit exceeded' },
   BST_ERR_RATELIMIT_COST_TOO_HIGH: { code: 429, message: 'The call costs more than the bucket can ever hold' },
+  BST_ERR_RATELIMIT_STORE_UNAVAILABLE: { code: 503, message: 'The rate-limit store is unavailable' },
   BST_ERR_REGISTRY_DENIED: { code: 403, message: 'The registration was refused' },
   BST_ERR_REGISTRY_NOT_FOUND: { code: 404, message: 'The service is not registered' },
   BST_ERR_DECORATOR_INVALID_TARGET: { code: 500, message: 'A decorator was used in a way Bastion cannot honour' },
+  BST_ERR_APP_BAD_REQUEST: { code: 400, message: 'The request was refused by the application' },
+  BST_ERR_APP_FORBIDDEN: { code: 403, message: 'The application does not allow this call' },
+  BST_ERR_APP_NOT_FOUND: { code: 404, message: 'The application found nothing' },
+  BST_ERR_APP_CONFLICT: { code: 409, message: 'The request conflicts with the current state' },
+  BST_ERR_APP_UNPROCESSABLE: { code: 422, message: 'The application cannot process the request' },
   BST_ERR_BOOT_INVALID_CONFIG: { code: 500, message: 'The application configuration is invalid' },
 } as const satisfies Record<string, { code: ErrorCode; message: string }>;
 
@@ -36,7 +42,7 @@ export const ERROR_CATALOGUE = {
 export type ErrorId = keyof typeof ERROR_CATALOGUE;
 
 /** The HTTP-like codes Bastion errors carry. */
-export type ErrorCode = 400 | 401 | 403 | 404 | 408 | 413 | 415 | 429 | 500 | 503;
+export type ErrorCode = 400 | 401 | 403 | 404 | 408 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
 
 /** Standard status text for each code, as go-micro's `errors.Error.Status` carries it. */
 export const STATUS_TEXT: Readonly<Record<ErrorCode, string>> = {
@@ -45,8 +51,10 @@ export const STATUS_TEXT: Readonly<Record<ErrorCode, string>> = {
   403: 'Forbidden',
   404: 'Not Found',
   408: 'Request Timeout',
+  409: 'Conflict',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',

@@ -1,4 +1,5 @@
 import type { EndpointDescriptor } from '../server/server.js';
+import type { RateLimitPolicy } from './models.js';
 
 /** One row of the protection table: what guards one endpoint. */
 export interface AuditRow {
@@ -7,8 +8,16 @@ export interface AuditRow {
   readonly mutualTLS: 'required' | 'none';
   readonly allow: string;
   readonly rateLimit: string;
+  /** Concurrency limits, `service/endpoint`; `-` where none. */
+  readonly maxInFlight: string;
   readonly codec: string;
   readonly request: string;
+}
+
+function describeRateLimit(p: RateLimitPolicy): string {
+  const key = typeof p.key === 'function' ? 'custom key' : p.key;
+  const wait = p.mode === 'wait' ? ` wait ${p.maxWaitMs}ms` : '';
+  return `${p.tokensPerInterval}/${p.intervalMs}ms burst ${p.bucketSize} per ${key}${wait}`;
 }
 
 /** The protection table of a set of endpoints, as logged at boot and printed by `bastion audit`. */
@@ -18,10 +27,8 @@ export function auditTable(endpoints: readonly EndpointDescriptor[]): AuditRow[]
     endpoint: e.endpoint,
     mutualTLS: e.mutualTLS === undefined ? 'none' : 'required',
     allow: e.mutualTLS === undefined ? '-' : (e.mutualTLS.allow?.join(',') ?? 'any verified peer'),
-    rateLimit:
-      e.rateLimit === undefined
-        ? 'none'
-        : `${e.rateLimit.tokensPerInterval}/${e.rateLimit.intervalMs}ms burst ${e.rateLimit.bucketSize} per ${e.rateLimit.key}`,
+    rateLimit: e.rateLimits.length === 0 ? 'none' : e.rateLimits.map(describeRateLimit).join(' + '),
+    maxInFlight: [e.maxInFlight.service, e.maxInFlight.endpoint].map((n) => n ?? '-').join('/'),
     codec: e.codec,
     request: e.request?.name ?? '(none)',
   }));
@@ -35,6 +42,7 @@ export function formatAuditTable(rows: readonly AuditRow[]): string {
     mutualTLS: 'mTLS' as AuditRow['mutualTLS'],
     allow: 'allowed peers',
     rateLimit: 'rate limit',
+    maxInFlight: 'in flight',
     codec: 'codec',
     request: 'validated request',
   };
@@ -45,16 +53,16 @@ export function formatAuditTable(rows: readonly AuditRow[]): string {
 }
 
 /**
- * What strict mode refuses: endpoints without `@RequireMutualTLS`, without a rate limit,
- * or without a validated request type, one message per problem naming the endpoint.
+ * What strict mode refuses: endpoints without `@RequireMutualTLS` or without a rate limit,
+ * one message per problem naming the endpoint. A handler that takes no parameter needs no
+ * DTO: the server refuses any non-empty body for it.
  */
 export function strictViolations(endpoints: readonly EndpointDescriptor[]): string[] {
   const problems: string[] = [];
   for (const e of endpoints) {
     const name = `${e.service}/${e.endpoint}`;
     if (e.mutualTLS === undefined) problems.push(`${name} has no @RequireMutualTLS()`);
-    if (e.rateLimit === undefined) problems.push(`${name} has no @RateLimit()`);
-    if (e.request === undefined) problems.push(`${name} takes no validated request DTO`);
+    if (e.rateLimits.length === 0) problems.push(`${name} has no @RateLimit()`);
   }
   return problems;
 }

@@ -1,8 +1,8 @@
 import { BastionError } from '../errors/bastion-error.js';
 import type { EndpointDescriptor, ServiceClass } from '../server/server.js';
 import { SERVICE } from './keys.js';
-import type { DtoClass, HandlerMetadata, ServiceMetadata } from './models.js';
-import { getOwnMetadata, getParameterTypes } from './reflect.js';
+import type { DtoClass, HandlerMetadata, RateLimitPolicy, ServiceMetadata } from './models.js';
+import { getOwnMetadata, getParameterTypes, hasParameterTypes } from './reflect.js';
 
 /** Defaults the container supplies where neither the class nor the method decides. */
 export interface ExplorerDefaults {
@@ -17,6 +17,13 @@ function invalid(detail: string): BastionError {
 
 function requestType(cls: ServiceClass, handler: HandlerMetadata, where: string): DtoClass | undefined {
   if (handler.request !== undefined) return handler.request;
+  const declared = (cls.prototype as Record<string, (...args: unknown[]) => unknown>)[handler.method]?.length ?? 0;
+  if (declared > 0 && !hasParameterTypes(cls.prototype, handler.method)) {
+    // Without emitted metadata the request would silently go unvalidated (esbuild-based runners drop it).
+    throw invalid(
+      `${where}: no decorator metadata was emitted; compile with tsc and "emitDecoratorMetadata": true, or name the DTO with @Handler({ request: Dto })`,
+    );
+  }
   const params = getParameterTypes(cls.prototype, handler.method);
   if (params.length === 0) return undefined;
   if (params.length > 2) throw invalid(`${where} takes ${params.length} parameters; a handler takes (request, context)`);
@@ -32,14 +39,15 @@ function requestType(cls: ServiceClass, handler: HandlerMetadata, where: string)
 
 /**
  * Reads the metadata of one service class once, at boot, and returns one descriptor per
- * endpoint. Precedence for single-valued settings (codec, rate limit, mTLS policy):
- * method over class over container default.
+ * endpoint. Precedence for single-valued settings (codec, mTLS policy): method over class
+ * over container default. Rate limits and concurrency limits of the class and the method
+ * both apply (the method's bucket inside the class's); user wrappers merge class first.
  */
 export function exploreService(cls: ServiceClass, defaults: ExplorerDefaults): EndpointDescriptor[] {
   const service: ServiceMetadata | undefined = getOwnMetadata(SERVICE, cls);
   if (service?.name === undefined) throw invalid(`${cls.name} is not decorated with @Service()`);
   return Object.values(service.handlers).map((handler) => {
-    const endpoint = `${cls.name}.${handler.method}`;
+    const endpoint = handler.name ?? `${cls.name}.${handler.method}`;
     if (typeof (cls.prototype as Record<string, unknown>)[handler.method] !== 'function') {
       throw invalid(`${endpoint} is not a method`);
     }
@@ -51,8 +59,10 @@ export function exploreService(cls: ServiceClass, defaults: ExplorerDefaults): E
       method: handler.method,
       request: requestType(cls, handler, endpoint),
       codec: handler.codec ?? service.codec ?? defaults.codec,
-      rateLimit: handler.rateLimit ?? service.rateLimit,
+      rateLimits: [service.rateLimit, handler.rateLimit].filter((p): p is RateLimitPolicy => p !== undefined),
       mutualTLS: handler.mutualTLS ?? service.mutualTLS,
+      maxInFlight: Object.freeze({ service: service.maxInFlight, endpoint: handler.maxInFlight }),
+      wrappers: [...(service.wrappers ?? []), ...(handler.wrappers ?? [])],
     });
   });
 }

@@ -1,8 +1,26 @@
+import type { PeerIdentity } from '../security/security.js';
+import type { HandlerWrapper } from '../server/server.js';
+
 /** A constructor of a request or response DTO class. */
 export type DtoClass<T = object> = new (...args: never[]) => T;
 
 /** Which calls share one rate-limit bucket. */
 export type RateLimitKey = 'global' | 'service' | 'endpoint' | 'peer';
+
+/** What a key function may know about a call: the verified identity, never a header. */
+export interface RateLimitCaller {
+  readonly service: string;
+  readonly endpoint: string;
+  /** The identity proven by a verified certificate; `undefined` for an unverified peer. */
+  readonly identity: PeerIdentity | undefined;
+  readonly remoteAddress: string;
+}
+
+/** Builds a bucket key from the verified caller. */
+export type RateLimitKeyFunction = (caller: RateLimitCaller) => string;
+
+/** `reject` answers `429` at once; `wait` queues the call FIFO for up to `maxWaitMs`. */
+export type RateLimitMode = 'reject' | 'wait';
 
 /** What `@RateLimit` declares: a token bucket refilled by `tokensPerInterval` per `intervalMs`. */
 export interface RateLimitPolicy {
@@ -12,7 +30,10 @@ export interface RateLimitPolicy {
   readonly bucketSize: number;
   /** Tokens one call takes. */
   readonly cost: number;
-  readonly key: RateLimitKey;
+  readonly key: RateLimitKey | RateLimitKeyFunction;
+  readonly mode: RateLimitMode;
+  /** In `wait` mode, the longest a call waits for its tokens before a `429`; 0 in `reject` mode. */
+  readonly maxWaitMs: number;
 }
 
 /** What `@RequireMutualTLS` declares: a verified certificate, and optionally who may call. */
@@ -29,11 +50,17 @@ export interface HandlerMetadata {
   readonly method: string;
   /** True once `@Handler()` ran on the method; other method decorators alone do not make one. */
   readonly isHandler: boolean;
+  /** The endpoint name callers use; defaults to `Class.method`. */
+  readonly name?: string;
   /** Explicit request DTO; otherwise the parameter's design type is used. */
   readonly request?: DtoClass;
   readonly codec?: CodecSelection;
   readonly rateLimit?: RateLimitPolicy;
   readonly mutualTLS?: MutualTLSPolicy;
+  /** Most concurrent calls (`@MaxInFlight`); beyond it calls are shed with a `503`. */
+  readonly maxInFlight?: number;
+  /** User wrappers (`@UseWrappers`), outermost first. */
+  readonly wrappers?: readonly HandlerWrapper[];
 }
 
 /** The one record stored per service class. */
@@ -44,6 +71,9 @@ export interface ServiceMetadata {
   readonly codec?: CodecSelection;
   readonly rateLimit?: RateLimitPolicy;
   readonly mutualTLS?: MutualTLSPolicy;
+  /** Most concurrent calls across every endpoint of the class. */
+  readonly maxInFlight?: number;
+  readonly wrappers?: readonly HandlerWrapper[];
   readonly handlers: Readonly<Record<string, HandlerMetadata>>;
 }
 

@@ -1,11 +1,10 @@
 import { inject, injectable, optional } from 'inversify';
 import { TokenBucket } from 'limiter';
 import { TOKENS } from '../container/tokens.js';
-import { BastionError } from '../errors/bastion-error.js';
 import type { RateLimitPolicy } from '../metadata/models.js';
 import { SYSTEM_CLOCK, type Clock } from './clock.js';
-import { rateLimitPolicyProblem, resolveRateLimiterOptions } from './options.js';
-import type { RateLimiter, RateLimiterOptions, TakeResult } from './ratelimit.js';
+import { checkClaim, policyShape, resolveRateLimiterOptions } from './options.js';
+import type { BucketClaim, RateLimiter, RateLimiterOptions, TakeResult } from './ratelimit.js';
 
 /**
  * limiter's TokenBucket, refilled from an injected Clock. limiter reads time from its own
@@ -41,8 +40,9 @@ class ClockedTokenBucket extends TokenBucket {
 
 /**
  * MemoryRateLimiter keeps one `limiter` token bucket per key and bucket shape in this
- * process. A call never waits: it takes its tokens now or is refused with the time until
- * it could succeed. Buckets live in an LRU map capped at `maxBuckets`.
+ * process. A call never waits here: it takes its tokens now or is refused with the time
+ * until it could succeed (`wait` mode queues in the wrapper). Buckets live in an LRU map
+ * capped at `maxBuckets`.
  */
 @injectable()
 export class MemoryRateLimiter implements RateLimiter {
@@ -64,21 +64,25 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   /**
-   * Takes `policy.cost` tokens from the bucket of `key`. A cost above the bucket size can
-   * never succeed, so it throws `BST_ERR_RATELIMIT_COST_TOO_HIGH` (429, no retry-after)
+   * Takes each claim's cost from its bucket, all or nothing. A cost above the bucket size
+   * can never succeed, so it throws `BST_ERR_RATELIMIT_COST_TOO_HIGH` (429, no retry-after)
    * instead of returning a wait that would never end (B21).
    */
-  async take(key: string, policy: RateLimitPolicy): Promise<TakeResult> {
-    const problem = rateLimitPolicyProblem(policy);
-    if (problem !== undefined) throw new BastionError('BST_ERR_BOOT_INVALID_CONFIG', `Invalid rate-limit policy: ${problem}`);
-    if (policy.cost > policy.bucketSize) {
-      throw new BastionError('BST_ERR_RATELIMIT_COST_TOO_HIGH', `A call costs ${policy.cost} tokens; the bucket holds at most ${policy.bucketSize}`);
-    }
-    const bucket = this.bucket(key, policy);
-    // Check and debit are one synchronous step, so concurrent calls cannot spend one token twice (B23).
-    const allowed = bucket.tryRemoveTokens(policy.cost);
-    const retryAfterMs = allowed ? 0 : bucket.waitMs(policy.cost);
-    return { allowed, remaining: Math.max(0, Math.floor(bucket.content)), retryAfterMs };
+  async take(claims: readonly BucketClaim[]): Promise<TakeResult> {
+    for (const { policy } of claims) checkClaim(policy);
+    const buckets = claims.map(({ key, policy }) => this.bucket(key, policy));
+    // Check every bucket, then debit every bucket, in one synchronous step: concurrent
+    // calls cannot spend one token twice (B23), and a refusal takes from none (B21).
+    let retryAfterMs = 0;
+    buckets.forEach((bucket, i) => {
+      const cost = (claims[i] as BucketClaim).policy.cost;
+      bucket.drip();
+      if (bucket.content < cost) retryAfterMs = Math.max(retryAfterMs, bucket.waitMs(cost));
+    });
+    const allowed = retryAfterMs === 0;
+    if (allowed) buckets.forEach((bucket, i) => (bucket.content -= (claims[i] as BucketClaim).policy.cost));
+    const remaining = Math.min(...buckets.map((bucket) => Math.max(0, Math.floor(bucket.content))));
+    return { allowed, remaining, retryAfterMs };
   }
 
   private bucket(key: string, policy: RateLimitPolicy): ClockedTokenBucket {
@@ -99,7 +103,7 @@ export class MemoryRateLimiter implements RateLimiter {
   private shape(policy: RateLimitPolicy): string {
     let shape = this.shapes.get(policy);
     if (shape === undefined) {
-      shape = `${policy.tokensPerInterval}/${policy.intervalMs}/${policy.bucketSize}|`;
+      shape = policyShape(policy);
       this.shapes.set(policy, shape);
     }
     return shape;

@@ -3,50 +3,78 @@ import { rateLimited } from '../errors/factories.js';
 import type { RateLimitPolicy } from '../metadata/models.js';
 import type { CallContext, EndpointDescriptor, HandlerWrapper, Next, WrapperFactory } from '../server/server.js';
 import { rateLimitPolicyProblem } from './options.js';
-import type { RateLimiter } from './ratelimit.js';
+import type { BucketClaim, RateLimiter, RateLimitMetrics } from './ratelimit.js';
+import { WaitQueue } from './wait-queue.js';
 
-function guarded(limiter: RateLimiter, policy: RateLimitPolicy, keyOf: (ctx: CallContext) => string): HandlerWrapper {
-  return async (ctx: CallContext, next: Next) => {
-    const result = await limiter.take(keyOf(ctx), policy);
-    if (!result.allowed) throw rateLimited(result.retryAfterMs);
-    return next();
-  };
+type KeyOf = (ctx: CallContext) => string;
+
+function keyOf(policy: RateLimitPolicy, endpoint: EndpointDescriptor, level: string): KeyOf {
+  const { service } = endpoint;
+  const name = `${service}/${endpoint.endpoint}`;
+  const key = policy.key;
+  if (typeof key === 'function') {
+    const prefix = `${level}fn:${name}:`;
+    // Only the verified identity reaches a key function, never the caller's metadata.
+    return (ctx) => {
+      const { identity, authorized, remoteAddress } = ctx.peer;
+      const verified = authorized ? identity : undefined;
+      return prefix + String(key({ service, endpoint: endpoint.endpoint, identity: verified, remoteAddress }));
+    };
+  }
+  switch (key) {
+    case 'peer': {
+      const prefix = `${level}peer:${name}:`;
+      return (ctx) => {
+        const { identity, authorized } = ctx.peer;
+        return identity !== undefined && authorized ? prefix + identity.name : `${level}anon:${ctx.peer.remoteAddress}`;
+      };
+    }
+    case 'global':
+    case 'service':
+    case 'endpoint': {
+      const fixed = level + (key === 'global' ? 'global' : key === 'service' ? `svc:${service}` : `ep:${name}`);
+      return () => fixed;
+    }
+    default:
+      throw new BastionError('BST_ERR_BOOT_INVALID_CONFIG', `${name}: unknown rate-limit key '${String(key)}'`);
+  }
 }
 
 /**
- * Builds the `@RateLimit` wrapper of each endpoint that declares a policy. The bucket key
- * comes from the policy's `key`: `global`, `svc:<service>`, `ep:<service>/<endpoint>`, or
- * for `peer` the verified certificate identity, `peer:<service>/<endpoint>:<identity>`,
- * never anything the caller claims in metadata. A peer without a verified identity is
- * keyed by its address, `anon:<remoteAddress>`. Over the limit, the call fails with a
- * `429` carrying `retryAfterMs` and the handler does not run.
+ * Builds the `@RateLimit` wrapper of each endpoint that declares a policy, on the class,
+ * the method or both. A call takes from every bucket at once or from none. The bucket key
+ * comes from the policy's `key`: `global`, `svc:<service>`, `ep:<service>/<endpoint>`, for
+ * `peer` the verified certificate identity (`anon:<remoteAddress>` without one), or a key
+ * function given only the verified caller; never anything the caller claims in metadata.
+ * In `reject` mode a call over the limit fails at once with a `429` carrying
+ * `retryAfterMs`; when every policy is in `wait` mode it queues FIFO for up to the
+ * smallest `maxWaitMs`. The handler never runs for a refused call.
  *
- * @see docs/rate-limiting.md
+ * @see docs/security/rate-limiting.md
  */
-export function rateLimitWrapper(limiter: RateLimiter): WrapperFactory {
+export function rateLimitWrapper(limiter: RateLimiter, metrics?: RateLimitMetrics): WrapperFactory {
+  const queue = new WaitQueue(limiter);
   return (endpoint: EndpointDescriptor): HandlerWrapper | undefined => {
-    const policy = endpoint.rateLimit;
-    if (policy === undefined) return undefined;
-    const problem = rateLimitPolicyProblem(policy);
-    if (problem !== undefined) {
-      throw new BastionError('BST_ERR_BOOT_INVALID_CONFIG', `${endpoint.service}/${endpoint.endpoint}: invalid rate-limit policy: ${problem}`);
+    const policies = endpoint.rateLimits;
+    if (policies.length === 0) return undefined;
+    const name = `${endpoint.service}/${endpoint.endpoint}`;
+    for (const policy of policies) {
+      const problem = rateLimitPolicyProblem(policy);
+      if (problem !== undefined) throw new BastionError('BST_ERR_BOOT_INVALID_CONFIG', `${name}: invalid rate-limit policy: ${problem}`);
     }
-    switch (policy.key) {
-      case 'peer': {
-        const prefix = `peer:${endpoint.service}/${endpoint.endpoint}:`;
-        return guarded(limiter, policy, (ctx) => {
-          const { identity, authorized } = ctx.peer;
-          return identity !== undefined && authorized ? prefix + identity.name : `anon:${ctx.peer.remoteAddress}`;
-        });
-      }
-      case 'global':
-      case 'service':
-      case 'endpoint': {
-        const key = policy.key === 'global' ? 'global' : policy.key === 'service' ? `svc:${endpoint.service}` : `ep:${endpoint.service}/${endpoint.endpoint}`;
-        return guarded(limiter, policy, () => key);
-      }
-      default:
-        throw new BastionError('BST_ERR_BOOT_INVALID_CONFIG', `${endpoint.service}/${endpoint.endpoint}: unknown rate-limit key '${String(policy.key)}'`);
-    }
+    // The class policy comes first; its keys are shared by every endpoint of the class.
+    const keys = policies.map((policy, i) => keyOf(policy, endpoint, policies.length > 1 && i === 0 ? 'c|' : ''));
+    const keyKind = policies.map((p) => (typeof p.key === 'function' ? 'custom' : p.key)).join('+');
+    const wait = policies.every((p) => p.mode === 'wait');
+    const maxWaitMs = Math.min(...policies.map((p) => p.maxWaitMs));
+    const report = (allowed: boolean) =>
+      metrics?.record({ service: endpoint.service, endpoint: endpoint.endpoint, keyKind, outcome: allowed ? 'allowed' : 'rejected' });
+    return async (ctx: CallContext, next: Next) => {
+      const claims: BucketClaim[] = policies.map((policy, i) => ({ key: (keys[i] as KeyOf)(ctx), policy }));
+      const result = await queue.take(claims, wait, maxWaitMs);
+      report(result.allowed);
+      if (!result.allowed) throw rateLimited(result.retryAfterMs);
+      return next();
+    };
   };
 }

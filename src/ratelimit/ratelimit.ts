@@ -1,24 +1,76 @@
 /**
  * RateLimiter keeps token buckets per key and answers, for one call, whether it may run
- * now. The rate-limit wrapper builds the key from the verified peer identity, the endpoint
- * or the service, never from anything the caller claims.
+ * now. A call may take from several buckets at once (the class's and the method's
+ * `@RateLimit`): it takes from all of them or from none. The rate-limit wrapper builds
+ * the keys from the verified peer identity, the endpoint or the service, never from
+ * anything the caller claims. RateLimitMetrics counts what the wrappers decided.
  */
-import type { RateLimitPolicy } from '../metadata/models.js';
+import type { RateLimitKey, RateLimitKeyFunction, RateLimitMode, RateLimitPolicy } from '../metadata/models.js';
+
+/** One bucket a call takes from: its key and the policy that shapes it. */
+export interface BucketClaim {
+  readonly key: string;
+  readonly policy: RateLimitPolicy;
+}
 
 /** The answer for one call. */
 export interface TakeResult {
   readonly allowed: boolean;
-  /** Whole tokens left after this call (never negative or fractional, B22). */
+  /** Whole tokens left in the emptiest bucket after this call (never negative or fractional, B22). */
   readonly remaining: number;
-  /** When refused: whole milliseconds until the call could succeed. */
+  /** When refused: whole milliseconds until every bucket could serve the call. */
   readonly retryAfterMs: number;
 }
 
-/** RateLimiter takes tokens from the bucket of a key. */
+/** RateLimiter takes tokens from buckets, all or nothing. */
 export interface RateLimiter {
   readonly name: string;
-  /** Takes `policy.cost` tokens from the bucket `key`; a refused call takes none (B21). */
-  take(key: string, policy: RateLimitPolicy): Promise<TakeResult>;
+  /** Takes each claim's `policy.cost` from its bucket, atomically; a refused call takes none (B21). */
+  take(claims: readonly BucketClaim[]): Promise<TakeResult>;
+  /** Releases connections to a shared store, if any. Safe to call twice. */
+  close?(): Promise<void>;
+}
+
+/** What a wrapper decided for one call. */
+export type RateLimitOutcome = 'allowed' | 'rejected' | 'shed';
+
+/** Which kind of limit decided: a key kind, `custom` for a key function, `in-flight` for load shedding, `client` for client pacing. */
+export type RateLimitKeyKind = RateLimitKey | 'custom' | 'in-flight' | 'client';
+
+/** One decision, as reported to RateLimitMetrics. */
+export interface RateLimitEvent {
+  readonly service: string;
+  readonly endpoint: string;
+  /** Kinds of every bucket involved, joined with `+` (`service+peer`). */
+  readonly keyKind: string;
+  readonly outcome: RateLimitOutcome;
+}
+
+/** RateLimitMetrics receives every decision of the rate-limit and load-shedding wrappers. */
+export interface RateLimitMetrics {
+  readonly name: string;
+  record(event: RateLimitEvent): void;
+}
+
+/** Options of `@RateLimit` and of the client rate-limit wrapper. */
+export interface RateLimitOptions {
+  /** Tokens added to the bucket per interval. */
+  readonly tokensPerInterval: number;
+  /** The interval, in milliseconds or as a unit. */
+  readonly interval: number | 'second' | 'minute' | 'hour' | 'day';
+  /** Tokens the bucket holds at most (the burst); defaults to `tokensPerInterval`. */
+  readonly bucketSize?: number;
+  /** Tokens one call takes; defaults to 1. */
+  readonly cost?: number;
+  /**
+   * Who shares a bucket; defaults to `'peer'` (each verified caller identity per endpoint).
+   * A function receives the verified caller only, never its metadata.
+   */
+  readonly key?: RateLimitKey | RateLimitKeyFunction;
+  /** `reject` (default) answers `429` at once; `wait` queues the call FIFO. */
+  readonly mode?: RateLimitMode;
+  /** In `wait` mode, the longest a call waits before a `429`; defaults to one interval. */
+  readonly maxWaitMs?: number;
 }
 
 /** Options of the in-process limiter. */
@@ -30,4 +82,5 @@ export interface RateLimiterOptions {
 /** Default cap on buckets kept in memory. */
 export const DEFAULT_MAX_BUCKETS = 10_000;
 
-// Errors raised (errors/catalogue.ts): BST_ERR_RATELIMIT_EXCEEDED, BST_ERR_RATELIMIT_COST_TOO_HIGH.
+// Errors raised (errors/catalogue.ts): BST_ERR_RATELIMIT_EXCEEDED, BST_ERR_RATELIMIT_COST_TOO_HIGH,
+// BST_ERR_RATELIMIT_STORE_UNAVAILABLE, BST_ERR_SERVER_OVERLOADED.

@@ -23,8 +23,19 @@ export interface EndpointDescriptor {
   /** The validated request DTO; `undefined` only for handlers that take no argument. */
   readonly request: DtoClass | undefined;
   readonly codec: string;
-  readonly rateLimit: RateLimitPolicy | undefined;
+  /** Every `@RateLimit` that applies, class first then method; a call takes from all at once. */
+  readonly rateLimits: readonly RateLimitPolicy[];
   readonly mutualTLS: MutualTLSPolicy | undefined;
+  /** `@MaxInFlight` of the class (shared by its endpoints) and of the method. */
+  readonly maxInFlight: EndpointMaxInFlight;
+  /** `@UseWrappers` of the class, then of the method, outermost first. */
+  readonly wrappers: readonly HandlerWrapper[];
+}
+
+/** Concurrency limits of an endpoint; `undefined` where none is declared. */
+export interface EndpointMaxInFlight {
+  readonly service: number | undefined;
+  readonly endpoint: number | undefined;
 }
 
 /** What wrappers and handlers know about the call being served. */

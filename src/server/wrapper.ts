@@ -1,21 +1,24 @@
-import type { CallContext, HandlerWrapper } from './server.js';
+import type { CallContext, Next, WrapperFactory } from './server.js';
 
 /** The innermost step of a chain: runs with the context and resolves with the result. */
-export type Terminal<C extends CallContext> = (ctx: C) => Promise<unknown>;
+export type Terminal<C> = (ctx: C) => Promise<unknown>;
+
+/** A wrapper over any context: server `HandlerWrapper`s and client `ClientWrapper`s alike. */
+export type Wrapper<C> = (ctx: C, next: Next) => Promise<unknown>;
 
 /**
- * Chains wrappers around a terminal step, outermost first. Built once per endpoint at
- * boot; a wrapper that calls `next()` twice gets an error (as Hono's compose does).
+ * Chains wrappers into one wrapper, outermost first; the last one's `next` is the
+ * caller's. A wrapper that calls `next()` twice gets an error (as Hono's compose does).
  */
-export function compose<C extends CallContext>(wrappers: readonly HandlerWrapper[], terminal: Terminal<C>): Terminal<C> {
-  if (wrappers.length === 0) return terminal;
-  return (ctx: C) => {
+export function chain<C>(wrappers: readonly Wrapper<C>[]): Wrapper<C> {
+  if (wrappers.length === 0) return (_ctx, next) => next();
+  return (ctx: C, next: Next) => {
     let last = -1;
     const dispatch = (index: number): Promise<unknown> => {
       if (index <= last) return Promise.reject(new Error('next() called more than once in a wrapper'));
       last = index;
       const wrapper = wrappers[index];
-      if (wrapper === undefined) return terminal(ctx);
+      if (wrapper === undefined) return next();
       try {
         return wrapper(ctx, () => dispatch(index + 1));
       } catch (error) {
@@ -24,4 +27,19 @@ export function compose<C extends CallContext>(wrappers: readonly HandlerWrapper
     };
     return dispatch(0);
   };
+}
+
+/**
+ * Chains wrappers around a terminal step, outermost first. Built once per endpoint at
+ * boot; a wrapper that calls `next()` twice gets an error.
+ */
+export function compose<C extends CallContext>(wrappers: readonly Wrapper<C>[], terminal: Terminal<C>): Terminal<C> {
+  if (wrappers.length === 0) return terminal;
+  const run = chain(wrappers);
+  return (ctx: C) => run(ctx, () => terminal(ctx));
+}
+
+/** The factory of `@UseWrappers`: the endpoint's class and method wrappers as one wrapper. */
+export function endpointWrappers(): WrapperFactory {
+  return (endpoint) => (endpoint.wrappers.length === 0 ? undefined : chain(endpoint.wrappers));
 }

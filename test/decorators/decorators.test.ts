@@ -41,7 +41,7 @@ describe('Bastion decorators', () => {
           ping: {
             method: 'ping',
             isHandler: true,
-            rateLimit: { tokensPerInterval: 10, intervalMs: 1000, bucketSize: 20, cost: 1, key: 'endpoint' },
+            rateLimit: { tokensPerInterval: 10, intervalMs: 1000, bucketSize: 20, cost: 1, key: 'endpoint', mode: 'reject', maxWaitMs: 0 },
           },
           echo: { method: 'echo', isHandler: true, request: Ping, mutualTLS: {} },
         },

@@ -10,7 +10,11 @@ import { DEFAULT_MAX_BUCKETS, resolveRateLimiterOptions } from '../../src/rateli
 import type { RateLimiter } from '../../src/ratelimit/ratelimit.js';
 
 function policy(overrides: Partial<RateLimitPolicy> = {}): RateLimitPolicy {
-  return Object.freeze({ tokensPerInterval: 10, intervalMs: 1000, bucketSize: 10, cost: 1, key: 'peer', ...overrides });
+  return Object.freeze({ tokensPerInterval: 10, intervalMs: 1000, bucketSize: 10, cost: 1, key: 'peer', mode: 'reject', maxWaitMs: 0, ...overrides });
+}
+
+function takeOne(limiter: RateLimiter, key: string, p: RateLimitPolicy) {
+  return limiter.take([{ key, policy: p }]);
 }
 
 describe(MemoryRateLimiter.name, () => {
@@ -27,51 +31,51 @@ describe(MemoryRateLimiter.name, () => {
   describe('.take', () => {
     describe('when a key is new', () => {
       it('should start with a full bucket', async () => {
-        assert.deepEqual(await limiter.take('k', policy()), { allowed: true, remaining: 9, retryAfterMs: 0 });
+        assert.deepEqual(await takeOne(limiter, 'k', policy()), { allowed: true, remaining: 9, retryAfterMs: 0 });
       });
     });
 
     describe('when time passes', () => {
       it('should refill at tokensPerInterval per intervalMs, up to bucketSize', async () => {
         const p = policy({ cost: 10 });
-        assert.equal((await limiter.take('k', p)).allowed, true);
+        assert.equal((await takeOne(limiter, 'k', p)).allowed, true);
         now += 500;
-        assert.deepEqual(await limiter.take('k', p), { allowed: false, remaining: 5, retryAfterMs: 500 });
+        assert.deepEqual(await takeOne(limiter, 'k', p), { allowed: false, remaining: 5, retryAfterMs: 500 });
         now += 500;
-        assert.equal((await limiter.take('k', p)).allowed, true);
+        assert.equal((await takeOne(limiter, 'k', p)).allowed, true);
         now += 60_000;
-        assert.equal((await limiter.take('k', policy())).remaining, 9);
+        assert.equal((await takeOne(limiter, 'k', policy())).remaining, 9);
       });
     });
 
     describe('when a call costs more than the bucket can ever hold', () => {
       it('B21: should reject the cost-11 call at once with COST_TOO_HIGH and no retry-after', async () => {
-        await assert.rejects(limiter.take('k', policy({ cost: 11 })), (e) => {
+        await assert.rejects(takeOne(limiter, 'k', policy({ cost: 11 })), (e) => {
           assert.ok(BastionError.hasId(e, 'BST_ERR_RATELIMIT_COST_TOO_HIGH'));
           assert.equal(e.code, 429);
           assert.equal(e.retryAfterMs, undefined);
           return true;
         });
-        assert.equal((await limiter.take('k', policy({ cost: 10 }))).allowed, true);
+        assert.equal((await takeOne(limiter, 'k', policy({ cost: 10 }))).allowed, true);
       });
     });
 
     describe('when a refused call asks for more than is left', () => {
       it('B21: should take no tokens, so the 2 left stay available', async () => {
-        assert.equal((await limiter.take('k', policy({ cost: 8 }))).remaining, 2);
-        const refused = await limiter.take('k', policy({ cost: 8 }));
+        assert.equal((await takeOne(limiter, 'k', policy({ cost: 8 }))).remaining, 2);
+        const refused = await takeOne(limiter, 'k', policy({ cost: 8 }));
         assert.equal(refused.allowed, false);
         assert.equal(refused.remaining, 2);
-        assert.deepEqual((await limiter.take('k', policy())).remaining, 1);
-        assert.deepEqual((await limiter.take('k', policy())).remaining, 0);
+        assert.deepEqual((await takeOne(limiter, 'k', policy())).remaining, 1);
+        assert.deepEqual((await takeOne(limiter, 'k', policy())).remaining, 0);
       });
 
       it('B21: should answer at once with a bounded retry-after instead of waiting', async () => {
-        await limiter.take('k', policy({ cost: 8 }));
-        const refused = await limiter.take('k', policy({ cost: 8 }));
+        await takeOne(limiter, 'k', policy({ cost: 8 }));
+        const refused = await takeOne(limiter, 'k', policy({ cost: 8 }));
         assert.equal(refused.retryAfterMs, 600);
         now += refused.retryAfterMs;
-        assert.equal((await limiter.take('k', policy({ cost: 8 }))).allowed, true);
+        assert.equal((await takeOne(limiter, 'k', policy({ cost: 8 }))).allowed, true);
       });
     });
 
@@ -79,7 +83,7 @@ describe(MemoryRateLimiter.name, () => {
       it('B22: should report remaining as a whole number, never negative', async () => {
         const p = policy({ tokensPerInterval: 10, intervalMs: 60_000, bucketSize: 10 });
         for (let i = 0; i < 40; i++) {
-          const result = await limiter.take('k', p);
+          const result = await takeOne(limiter, 'k', p);
           assert.ok(Number.isInteger(result.remaining) && result.remaining >= 0, `remaining ${result.remaining}`);
           assert.ok(Number.isInteger(result.retryAfterMs) && result.retryAfterMs >= 0);
           now += 3500;
@@ -88,22 +92,22 @@ describe(MemoryRateLimiter.name, () => {
 
       it('B22: should give a refused call a whole-millisecond retry-after, rounded up and at least 1', async () => {
         const p = policy({ tokensPerInterval: 3, intervalMs: 1000, bucketSize: 3 });
-        for (let i = 0; i < 3; i++) await limiter.take('k', p);
+        for (let i = 0; i < 3; i++) await takeOne(limiter, 'k', p);
         now += 0.5;
-        const refused = await limiter.take('k', p);
+        const refused = await takeOne(limiter, 'k', p);
         assert.equal(refused.allowed, false);
         assert.equal(refused.retryAfterMs, 333);
         now += 332;
-        const stillRefused = await limiter.take('k', p);
+        const stillRefused = await takeOne(limiter, 'k', p);
         assert.equal(stillRefused.allowed, false);
         assert.equal(stillRefused.retryAfterMs, 1);
         now += 1;
-        assert.equal((await limiter.take('k', p)).allowed, true);
+        assert.equal((await takeOne(limiter, 'k', p)).allowed, true);
       });
 
       it('B22: should let exactly 2 of 3 calls through at 2 per hour', async () => {
         const p = policy({ tokensPerInterval: 2, intervalMs: 3_600_000, bucketSize: 2 });
-        const results = [await limiter.take('k', p), await limiter.take('k', p), await limiter.take('k', p)];
+        const results = [await takeOne(limiter, 'k', p), await takeOne(limiter, 'k', p), await takeOne(limiter, 'k', p)];
         assert.deepEqual(results.map((r) => r.allowed), [true, true, false]);
         assert.deepEqual(results.map((r) => r.remaining), [1, 0, 0]);
         assert.equal(results[2]?.retryAfterMs, 1_800_000);
@@ -113,24 +117,24 @@ describe(MemoryRateLimiter.name, () => {
     describe('when 1,000 calls on one key arrive together', () => {
       it('B23: should allow exactly 5 of them at 5 per second', async () => {
         const p = policy({ tokensPerInterval: 5, intervalMs: 1000, bucketSize: 5 });
-        const results = await Promise.all(Array.from({ length: 1000 }, () => limiter.take('hot', p)));
+        const results = await Promise.all(Array.from({ length: 1000 }, () => takeOne(limiter, 'hot', p)));
         assert.equal(results.filter((r) => r.allowed).length, 5);
       });
     });
 
     describe('when keys or bucket shapes differ', () => {
       it('should keep separate buckets', async () => {
-        await limiter.take('a', policy({ cost: 10 }));
-        assert.equal((await limiter.take('b', policy())).allowed, true);
-        assert.equal((await limiter.take('a', policy({ tokensPerInterval: 5, bucketSize: 5 }))).allowed, true);
-        assert.equal((await limiter.take('a', policy())).allowed, false);
+        await takeOne(limiter, 'a', policy({ cost: 10 }));
+        assert.equal((await takeOne(limiter, 'b', policy())).allowed, true);
+        assert.equal((await takeOne(limiter, 'a', policy({ tokensPerInterval: 5, bucketSize: 5 }))).allowed, true);
+        assert.equal((await takeOne(limiter, 'a', policy())).allowed, false);
       });
     });
 
     describe('when the policy cannot be enforced', () => {
       it('should throw BST_ERR_BOOT_INVALID_CONFIG rather than allow everything', async () => {
         for (const bad of [{ bucketSize: 0 }, { tokensPerInterval: 0 }, { intervalMs: Number.NaN }, { cost: 0 }, { cost: 0.5 }]) {
-          await assert.rejects(limiter.take('k', policy(bad)), (e) => BastionError.hasId(e, 'BST_ERR_BOOT_INVALID_CONFIG'), JSON.stringify(bad));
+          await assert.rejects(takeOne(limiter, 'k', policy(bad)), (e) => BastionError.hasId(e, 'BST_ERR_BOOT_INVALID_CONFIG'), JSON.stringify(bad));
         }
         assert.equal(limiter.size, 0);
       });
@@ -141,16 +145,16 @@ describe(MemoryRateLimiter.name, () => {
     describe('when 100,000 distinct keys arrive', () => {
       it('should keep at most maxBuckets buckets, evicting the least recently used', async () => {
         const p = policy({ cost: 10 });
-        await limiter.take('kept', p);
-        await limiter.take('evicted', p);
+        await takeOne(limiter, 'kept', p);
+        await takeOne(limiter, 'evicted', p);
         for (let i = 0; i < 100_000; i++) {
-          await limiter.take(`key-${i}`, p);
-          if (i % 500 === 0) await limiter.take('kept', p);
+          await takeOne(limiter, `key-${i}`, p);
+          if (i % 500 === 0) await takeOne(limiter, 'kept', p);
           assert.ok(limiter.size <= 1000);
         }
         assert.equal(limiter.size, 1000);
-        assert.equal((await limiter.take('kept', p)).allowed, false);
-        assert.equal((await limiter.take('evicted', p)).allowed, true);
+        assert.equal((await takeOne(limiter, 'kept', p)).allowed, false);
+        assert.equal((await takeOne(limiter, 'evicted', p)).allowed, true);
       });
     });
   });
@@ -163,7 +167,7 @@ describe(MemoryRateLimiter.name, () => {
         container.bind(TOKENS.RateLimiter).to(MemoryRateLimiter);
         const resolved = container.get<RateLimiter>(TOKENS.RateLimiter);
         assert.equal(resolved.name, 'memory');
-        assert.equal((await resolved.take('k', policy())).allowed, true);
+        assert.equal((await takeOne(resolved, 'k', policy())).allowed, true);
       });
     });
   });

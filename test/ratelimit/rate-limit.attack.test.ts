@@ -11,7 +11,7 @@ import type { PeerInfo } from '../../src/security/security.js';
 import type { EndpointDescriptor, HandlerWrapper } from '../../src/server/server.js';
 import { anonymousPeer, call, endpoint, verifiedPeer } from './wrapper-fixtures.js';
 
-const POLICY: RateLimitPolicy = Object.freeze({ tokensPerInterval: 10, intervalMs: 1000, bucketSize: 10, cost: 1, key: 'peer' });
+const POLICY: RateLimitPolicy = Object.freeze({ tokensPerInterval: 10, intervalMs: 1000, bucketSize: 10, cost: 1, key: 'peer', mode: 'reject', maxWaitMs: 0 });
 
 describe(rateLimitWrapper.name, () => {
   let clock: Clock;

@@ -3,21 +3,21 @@ import { beforeEach, describe, it } from 'node:test';
 import { BastionError } from '../../src/errors/bastion-error.js';
 import type { RateLimitKey, RateLimitPolicy } from '../../src/metadata/models.js';
 import { rateLimitWrapper } from '../../src/ratelimit/rate-limit.wrapper.js';
-import type { RateLimiter, TakeResult } from '../../src/ratelimit/ratelimit.js';
+import type { BucketClaim, RateLimiter, TakeResult } from '../../src/ratelimit/ratelimit.js';
 import { anonymousPeer, call, endpoint, verifiedPeer } from './wrapper-fixtures.js';
 
 class KeyRecordingLimiter implements RateLimiter {
   readonly name = 'recording';
   readonly keys: string[] = [];
   answer: TakeResult = { allowed: true, remaining: 1, retryAfterMs: 0 };
-  async take(key: string): Promise<TakeResult> {
-    this.keys.push(key);
+  async take(claims: readonly BucketClaim[]): Promise<TakeResult> {
+    this.keys.push(...claims.map((c) => c.key));
     return this.answer;
   }
 }
 
 function policy(key: RateLimitKey): RateLimitPolicy {
-  return Object.freeze({ tokensPerInterval: 10, intervalMs: 1000, bucketSize: 10, cost: 1, key });
+  return Object.freeze({ tokensPerInterval: 10, intervalMs: 1000, bucketSize: 10, cost: 1, key, mode: 'reject', maxWaitMs: 0 });
 }
 
 const next = async () => 'handled';

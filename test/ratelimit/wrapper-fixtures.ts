@@ -6,7 +6,7 @@ import type { CallContext, EndpointDescriptor } from '../../src/server/server.js
 class Orders {}
 
 /** An endpoint of `orders` with the given policy. */
-export function endpoint(rateLimit: RateLimitPolicy | undefined, name = 'Orders.place'): EndpointDescriptor {
+export function endpoint(rateLimit: RateLimitPolicy | readonly RateLimitPolicy[] | undefined, name = 'Orders.place'): EndpointDescriptor {
   return {
     service: 'orders',
     version: '1.0.0',
@@ -15,8 +15,10 @@ export function endpoint(rateLimit: RateLimitPolicy | undefined, name = 'Orders.
     method: 'place',
     request: undefined,
     codec: 'application/json',
-    rateLimit,
+    rateLimits: rateLimit === undefined ? [] : Array.isArray(rateLimit) ? rateLimit : [rateLimit as RateLimitPolicy],
     mutualTLS: undefined,
+    maxInFlight: { service: undefined, endpoint: undefined },
+    wrappers: [],
   };
 }
 

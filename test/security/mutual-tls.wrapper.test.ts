@@ -14,8 +14,10 @@ function endpoint(mutualTLS: EndpointDescriptor['mutualTLS']): EndpointDescripto
     method: 'place',
     request: undefined,
     codec: 'application/json',
-    rateLimit: undefined,
+    rateLimits: [],
     mutualTLS,
+    maxInFlight: { service: undefined, endpoint: undefined },
+    wrappers: [],
   };
 }
 

@@ -1,0 +1,119 @@
+import { SYSTEM_CLOCK, type Clock } from './clock.js';
+import type { BucketClaim, RateLimiter, TakeResult } from './ratelimit.js';
+
+interface Waiter {
+  readonly claims: readonly BucketClaim[];
+  readonly deadline: number;
+  readonly timer: NodeJS.Timeout;
+  readonly settle: (result: TakeResult | Error) => void;
+}
+
+interface Line {
+  readonly waiters: Waiter[];
+  retry: NodeJS.Timeout | undefined;
+  busy: boolean;
+  lastRetryAfterMs: number;
+}
+
+/**
+ * WaitQueue serves `wait`-mode calls in arrival order, one line per bucket set. Only the
+ * head of a line takes tokens, so a costly call is never starved by cheap calls behind
+ * it (B21). A call that cannot be served within its maximum wait is refused as soon as
+ * that is known, and a line with no waiter holds no timer and no map entry.
+ */
+export class WaitQueue {
+  private readonly lines = new Map<string, Line>();
+
+  constructor(
+    private readonly limiter: RateLimiter,
+    private readonly clock: Clock = SYSTEM_CLOCK,
+  ) {}
+
+  /** Calls waiting now, across every line. */
+  get waiting(): number {
+    let count = 0;
+    for (const line of this.lines.values()) count += line.waiters.length;
+    return count;
+  }
+
+  /** Takes the claims now (`wait` false), or queues for them in the line of their keys. */
+  take(claims: readonly BucketClaim[], wait: boolean, maxWaitMs: number): Promise<TakeResult> {
+    return wait ? this.acquire(claims.map((c) => c.key).join('\u0000'), claims, maxWaitMs) : this.limiter.take(claims);
+  }
+
+  /** Resolves when the claims were taken, or with a refusal once `maxWaitMs` cannot be met. */
+  acquire(lineKey: string, claims: readonly BucketClaim[], maxWaitMs: number): Promise<TakeResult> {
+    let line = this.lines.get(lineKey);
+    if (line === undefined) this.lines.set(lineKey, (line = { waiters: [], retry: undefined, busy: false, lastRetryAfterMs: 1 }));
+    const owner = line;
+    return new Promise<TakeResult>((resolve, reject) => {
+      const waiter: Waiter = {
+        claims,
+        deadline: this.clock.now() + maxWaitMs,
+        timer: setTimeout(() => this.expire(lineKey, owner, waiter), maxWaitMs),
+        settle: (result) => (result instanceof Error ? reject(result) : resolve(result)),
+      };
+      owner.waiters.push(waiter);
+      this.pump(lineKey, owner);
+    });
+  }
+
+  private expire(lineKey: string, line: Line, waiter: Waiter): void {
+    const index = line.waiters.indexOf(waiter);
+    if (index < 0) return;
+    line.waiters.splice(index, 1);
+    waiter.settle(refused(line.lastRetryAfterMs));
+    if (index === 0) {
+      clearTimeout(line.retry);
+      line.retry = undefined;
+      this.pump(lineKey, line);
+    } else this.tidy(lineKey, line);
+  }
+
+  private pump(lineKey: string, line: Line): void {
+    if (line.busy || line.retry !== undefined) return;
+    const head = line.waiters[0];
+    if (head === undefined) {
+      this.tidy(lineKey, line);
+      return;
+    }
+    line.busy = true;
+    this.limiter.take(head.claims).then(
+      (result) => {
+        line.busy = false;
+        // The head may have expired while the take was in flight; its tokens are then
+        // handed to nobody, which errs on the side of the limit.
+        if (line.waiters[0] !== head) return this.pump(lineKey, line);
+        if (result.allowed) return this.finish(lineKey, line, head, result);
+        line.lastRetryAfterMs = result.retryAfterMs;
+        if (this.clock.now() + result.retryAfterMs > head.deadline) return this.finish(lineKey, line, head, refused(result.retryAfterMs));
+        line.retry = setTimeout(() => {
+          line.retry = undefined;
+          this.pump(lineKey, line);
+        }, result.retryAfterMs);
+      },
+      (error: unknown) => {
+        line.busy = false;
+        if (line.waiters[0] === head) this.finish(lineKey, line, head, error instanceof Error ? error : new Error(String(error)));
+        else this.pump(lineKey, line);
+      },
+    );
+  }
+
+  private finish(lineKey: string, line: Line, head: Waiter, result: TakeResult | Error): void {
+    line.waiters.shift();
+    clearTimeout(head.timer);
+    head.settle(result);
+    this.pump(lineKey, line);
+  }
+
+  private tidy(lineKey: string, line: Line): void {
+    if (line.waiters.length > 0 || line.busy) return;
+    clearTimeout(line.retry);
+    if (this.lines.get(lineKey) === line) this.lines.delete(lineKey);
+  }
+}
+
+function refused(retryAfterMs: number): TakeResult {
+  return { allowed: false, remaining: 0, retryAfterMs: Math.max(1, retryAfterMs) };
+}
