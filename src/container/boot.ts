@@ -6,6 +6,7 @@ import { DEFAULT_CONTENT_TYPE } from '../codec/codecs.js';
 import { resolveCodecLimits } from '../codec/options.js';
 import { BastionError } from '../errors/bastion-error.js';
 import { declaredCodecs } from '../decorators/codec.decorator.js';
+import { declaredCodecs } from '../decorators/codec.decorator.js';
 import { ConsoleLogger } from '../logging/logger.js';
 import { auditTable, strictViolations, type AuditRow } from '../metadata/audit.js';
 import { exploreServices } from '../metadata/explorer.js';
@@ -98,6 +99,9 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
   // Codecs given as options or named by @Codec(instance | class), each bound once next to the defaults.
   const extraCodecs = new Set<Codec>([...(options.codecs ?? []), ...services.flatMap((cls) => declaredCodecs(cls))]);
   for (const codec of extraCodecs) container.bind(TOKENS.Codecs).toConstantValue(codec);
+  // Codecs given as options or named by @Codec(instance | class), each bound once next to the defaults.
+  const extraCodecs = new Set<Codec>([...(options.codecs ?? []), ...services.flatMap((cls) => declaredCodecs(cls))]);
+  for (const codec of extraCodecs) container.bind(TOKENS.Codecs).toConstantValue(codec);
   container.bind(TOKENS.ServiceResolver).toConstantValue((cls: ServiceClass) => container.get(cls));
 
   const codecs = container.get<CodecLookup>(TOKENS.CodecLookup);
@@ -105,6 +109,13 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
   for (const endpoint of endpoints) {
     const name = `${endpoint.service}/${endpoint.endpoint}`;
     if (!codecs.has(endpoint.codec)) problems.push(`${name} uses codec '${endpoint.codec}', which is not bound`);
+    else {
+      try {
+        codecs.get(endpoint.codec).supports?.(endpoint.endpoint);
+      } catch (error) {
+        problems.push(`${name}: ${BastionError.is(error) ? error.detail : String(error)}`);
+      }
+    }
     else {
       try {
         codecs.get(endpoint.codec).supports?.(endpoint.endpoint);

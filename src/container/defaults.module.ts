@@ -6,6 +6,7 @@ import type { CodecLimits } from '../codec/codec.js';
 import { CodecRegistry } from '../codec/codecs.js';
 import { JSONCodec } from '../codec/json.codec.js';
 import { MsgpackCodec } from '../codec/msgpack.codec.js';
+import { MsgpackCodec } from '../codec/msgpack.codec.js';
 import type { Logger } from '../logging/logger.js';
 import { maxInFlightWrapper } from '../ratelimit/max-in-flight.wrapper.js';
 import { MemoryRateLimitMetrics } from '../ratelimit/memory.metrics.js';
@@ -67,6 +68,7 @@ export function defaultsModule(config: DefaultsConfig): ContainerModule {
     bind(TOKENS.Logger).toConstantValue(config.logger);
     bind(TOKENS.Transport).to(config.certificates === undefined ? TCPTransport : TLSTransport).inSingletonScope();
     bind(TOKENS.Codecs).to(JSONCodec).inSingletonScope();
+    bind(TOKENS.Codecs).toConstantValue(new MsgpackCodec());
     bind(TOKENS.Codecs).toConstantValue(new MsgpackCodec());
     bind(TOKENS.CodecLookup).to(CodecRegistry).inSingletonScope();
     bind(TOKENS.Binder).to(StrictBinder).inSingletonScope();

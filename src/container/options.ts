@@ -29,6 +29,8 @@ export interface BastionOptions {
   readonly codecLimits?: Partial<CodecLimits>;
   /** Codecs bound next to JSON and MessagePack (a ProtobufCodec, a `defineCodec` codec); a client needs them to call such endpoints. */
   readonly codecs?: readonly Codec[];
+  /** Codecs bound next to JSON and MessagePack (a ProtobufCodec, a `defineCodec` codec); a client needs them to call such endpoints. */
+  readonly codecs?: readonly Codec[];
   /** The registry to store records in; wrapped by the ValidatingRegistry. Defaults to an in-memory one. */
   readonly registry?: Registry;
   /** Who may register and which records are trusted on read; defaults to this app's own services. */

@@ -9,6 +9,12 @@ export interface ServerOptions {
   readonly registerTtlMs: number;
   /** How long `stop()` lets in-flight calls finish. */
   readonly drainMs: number;
+  /**
+   * Development aid: validate each handler result that is a DTO instance against its own
+   * class-validator constraints; a failure is a `500` to the peer and an `invalid_response`
+   * log line naming the fields. Off by default (it costs a validation per call).
+   */
+  readonly validateResponses: boolean;
 }
 
 /** Listens on loopback by default: exposing a service is a decision, not a default. */
@@ -18,6 +24,7 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = Object.freeze({
   advertiseHost: '127.0.0.1',
   registerTtlMs: 30_000,
   drainMs: 10_000,
+  validateResponses: false,
 });
 
 /** Fills in defaults. */

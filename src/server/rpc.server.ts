@@ -4,7 +4,7 @@ import type { CodecLimits, CodecLookup } from '../codec/codec.js';
 import { decodeBody, encodeBody } from '../codec/pipeline.js';
 import { TOKENS } from '../container/tokens.js';
 import { BastionError } from '../errors/bastion-error.js';
-import { notFound, toBastionError } from '../errors/factories.js';
+import { internal, notFound, toBastionError } from '../errors/factories.js';
 import type { Logger } from '../logging/logger.js';
 import type { Registry, ServiceRecord } from '../registry/registry.js';
 import type { CallHandler, InboundCall, Listener, Reply, Transport } from '../transport/transport.js';
@@ -116,6 +116,9 @@ export class RPCServer implements Server {
     const codec = this.codecs.get(endpoint.codec);
     const { binder, limits, codecs } = this;
     const dto = endpoint.request;
+    const requestBody = { endpoint: endpoint.endpoint, body: 'request' } as const;
+    const responseBody = { endpoint: endpoint.endpoint, body: 'response' } as const;
+    const { validateResponses } = this.options;
     const instance = this.resolve(endpoint.serviceClass) as Record<string, Handler>;
     const method = instance[endpoint.method] as Handler;
     const terminal: Terminal<ServerCall> = async (ctx) => {
@@ -123,14 +126,24 @@ export class RPCServer implements Server {
       if (!sameCodec) {
         throw new BastionError('BST_ERR_CODEC_UNSUPPORTED', `${endpoint.endpoint} accepts ${codec.contentType} only`);
       }
-      const plain = decodeBody(codec, ctx.body, limits);
+      const plain = decodeBody(codec, ctx.body, limits, requestBody);
       const request = dto === undefined ? undefined : await binder.toInstance(dto, plain);
-      return binder.toPlain(await method.call(instance, request, ctx));
+      const result: unknown = await method.call(instance, request, ctx);
+      if (validateResponses) await this.checkResponse(endpoint, result);
+      return binder.toPlain(result);
     };
     let services = this.routes.get(endpoint.service);
     if (services === undefined) this.routes.set(endpoint.service, (services = new Map()));
     const chain = compose(wrappers, terminal);
-    services.set(endpoint.endpoint, { endpoint, run: async (ctx) => encodeBody(codec, await chain(ctx)) });
+    services.set(endpoint.endpoint, { endpoint, run: async (ctx) => encodeBody(codec, await chain(ctx), responseBody) });
+  }
+
+  /** Development mode: a handler result failing its own DTO constraints is a `500` and one log line naming the fields. */
+  private async checkResponse(endpoint: EndpointDescriptor, result: unknown): Promise<void> {
+    const fields = await this.binder.validateResponse(result);
+    if (fields.length === 0) return;
+    this.logger.error('invalid_response', { endpoint: endpoint.endpoint, fields: fields.map((f) => `${f.path}: ${f.constraints.join('; ')}`) });
+    throw internal(new TypeError(`${endpoint.endpoint} returned a response that fails validation`));
   }
 
   private readonly handle: CallHandler = async (call: InboundCall): Promise<Reply> => {

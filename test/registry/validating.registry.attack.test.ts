@@ -7,6 +7,7 @@ import { MemoryRegistry } from '../../src/registry/memory.registry.js';
 import type { ServiceRecord } from '../../src/registry/registry.js';
 import { resolveRegistryPolicy } from '../../src/registry/validating/policy.js';
 import { ValidatingRegistry } from '../../src/registry/validating/validating.registry.js';
+import { identityBindingCheck, requiredMetadataCheck, sourceAddressCheck } from '../../src/registry/validating/checks.js';
 import { CountingRegistry, node, record, RecordingLogger } from './registry-fixtures.js';
 
 const TTL = { ttlMs: 10_000 };
@@ -148,7 +149,67 @@ describe(ValidatingRegistry.name, () => {
       });
     });
 
-    it.todo('B25: should refuse a deregistration by anyone but the owner of the entry (needs identity binding, issue 6)');
-    it.todo('B25: should refuse a node address that does not match the registrant identity and source address (needs identity binding, issue 6)');
+    describe('when identity binding and the source allowlist are on', () => {
+      let bound: ValidatingRegistry;
+      let billing: ServiceRecord;
+      beforeEach(async () => {
+        const policy = resolveRegistryPolicy({ allowServices: ['billing', 'node-a'], checks: [identityBindingCheck(), sourceAddressCheck(['10.0.0.0/24', 'fd00::/64'])] });
+        bound = new ValidatingRegistry(inner, policy, logger);
+        billing = record('billing', { nodes: [node('node-b', { host: '10.0.0.6' })] });
+        await bound.register(billing, { ...TTL, identity: 'billing', sourceAddress: '10.0.0.6' });
+        inner.writes = 0;
+      });
+
+      it('B25: should refuse a deregistration by anyone but the owner of the entry', async () => {
+        await assert.rejects(bound.deregister(billing, { identity: 'node-a', sourceAddress: '10.0.0.5' }), (e) => isDenied(e) && /IdentityMismatch/.test((e as BastionError).detail));
+        await assert.rejects(bound.deregister(billing), (e) => isDenied(e) && /IdentityMissing/.test((e as BastionError).detail));
+        assert.equal(inner.writes, 0);
+        assert.deepEqual(await bound.getService('billing'), [billing]);
+        assert.equal(logger.events('deregistration_refused').length, 2);
+      });
+
+      it('B25: should refuse a node address that does not match the registrant identity and source address', async () => {
+        const rogue = record('billing', { nodes: [node('node-b', { host: 'attacker.example', port: 9999 })] });
+        await assert.rejects(bound.register(rogue, { ...TTL, identity: 'node-a', sourceAddress: '10.0.0.5' }), (e) => isDenied(e) && /IdentityMismatch/.test((e as BastionError).detail));
+        await assert.rejects(bound.register(rogue, { ...TTL, identity: 'billing', sourceAddress: '10.0.0.5' }), (e) => isDenied(e) && /AddressNotAllowed/.test((e as BastionError).detail));
+        assert.equal(inner.writes, 0);
+        assert.deepEqual(await bound.getService('billing'), [billing]);
+        assert.equal(logger.events('registration_refused').length, 2);
+      });
+
+      it('should refuse a registrant speaking from outside the CIDR list, IPv4 and IPv6', async () => {
+        for (const sourceAddress of ['10.0.1.5', '192.168.0.1', 'fd00:0:0:1::5', '::ffff:10.0.1.5']) {
+          await assert.rejects(bound.register(billing, { ...TTL, identity: 'billing', sourceAddress }), (e) => isDenied(e) && /SourceNotAllowed/.test((e as BastionError).detail), sourceAddress);
+        }
+        await assert.rejects(bound.register(billing, { ...TTL, identity: 'billing' }), (e) => isDenied(e) && /SourceMissing/.test((e as BastionError).detail));
+        assert.equal(inner.writes, 0);
+      });
+
+      it('should accept an owner inside the list, IPv4-mapped and IPv6 included', async () => {
+        await bound.register(billing, { ...TTL, identity: 'billing', sourceAddress: '::ffff:10.0.0.6' });
+        await bound.register(record('billing', { nodes: [node('node-6', { host: 'fd00::6' })] }), { ...TTL, identity: 'billing', sourceAddress: 'fd00::6' });
+        await bound.deregister(billing, { identity: 'billing', sourceAddress: '10.0.0.6' });
+        assert.equal(inner.writes, 3);
+      });
+    });
+
+    describe('when required metadata is on', () => {
+      it('should refuse a record with the key missing or a value not allowed, and drop such records on read', async () => {
+        const strict = new ValidatingRegistry(inner, resolveRegistryPolicy({ allowServices: ['inventory'], checks: [requiredMetadataCheck({ tier: ['gold', 'silver'], team: [] })] }), logger);
+        const cases: [Record<string, string>, RegExp][] = [
+          [{ team: 'ops' }, /MetadataMissing: metadata key "tier"/],
+          [{ tier: 'bronze', team: 'ops' }, /MetadataNotAllowed: metadata "tier"/],
+          [{ tier: 'gold' }, /MetadataMissing: metadata key "team"/],
+        ];
+        for (const [metadata, reason] of cases) {
+          await assert.rejects(strict.register(record('inventory', { metadata }), TTL), (e) => isDenied(e) && reason.test((e as BastionError).detail));
+        }
+        assert.equal(inner.writes, 0);
+        await memory.register(record('inventory', { metadata: { tier: 'bronze', team: 'x' } }), TTL);
+        assert.deepEqual(await strict.getService('inventory'), []);
+        await strict.register(record('inventory', { metadata: { tier: 'gold', team: 'ops' } }), TTL);
+        assert.equal((await strict.getService('inventory')).length, 1);
+      });
+    });
   });
 });
