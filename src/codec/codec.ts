@@ -20,17 +20,29 @@ export interface CodecLimits {
   readonly maxStringLength: number;
 }
 
+/**
+ * Which body a codec reads or writes: the endpoint (`Class.method`) and whether it is the
+ * request or the response. Schema-driven codecs (protobuf) pick their message type from
+ * it; self-describing formats ignore it.
+ */
+export interface BodyContext {
+  readonly endpoint: string;
+  readonly body: 'request' | 'response';
+}
+
 /** Codec reads and writes bodies of one content type. */
 export interface Codec {
   readonly name: string;
   readonly contentType: string;
   /** Throws a `400`/`413` BastionError when the raw bytes break a limit. Parses nothing. */
-  checkRaw(bytes: Uint8Array, limits: CodecLimits): void;
+  checkRaw(bytes: Uint8Array, limits: CodecLimits, context?: BodyContext): void;
   /** Parses checked bytes; throws a `400` BastionError on malformed input or a forbidden key. */
-  parse(bytes: Uint8Array, limits: CodecLimits): unknown;
+  parse(bytes: Uint8Array, limits: CodecLimits, context?: BodyContext): unknown;
   /** Returns a value safe to serialise (no functions, cycles or prototype keys). */
-  sanitize(value: unknown): unknown;
-  serialize(value: unknown): Uint8Array;
+  sanitize(value: unknown, context?: BodyContext): unknown;
+  serialize(value: unknown, context?: BodyContext): Uint8Array;
+  /** Boot check: throws when this codec cannot carry `endpoint` (a protobuf endpoint without message types). */
+  supports?(endpoint: string): void;
 }
 
 /** The codecs an application knows, by content type (implemented by `CodecRegistry`). */

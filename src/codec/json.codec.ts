@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import { isUtf8 } from 'node:buffer';
 import { injectable } from 'inversify';
 import { internal } from '../errors/factories.js';
-import { FORBIDDEN_KEYS, type Codec, type CodecLimits } from './codec.js';
+import type { Codec, CodecLimits } from './codec.js';
 import { decodeFailed, tooDeep, tooLarge } from './codec-errors.js';
+import { toPlainData } from './sanitize.js';
 import { checkDecodedValue } from './value-check.js';
 
 const QUOTE = 0x22;
@@ -12,8 +13,6 @@ const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACE = 0x7d;
 const CLOSE_BRACKET = 0x5d;
-/** Guards `sanitize` against runaway handler output; far above any decodable depth. */
-const MAX_SANITIZE_DEPTH = 1000;
 const EMPTY = new Uint8Array(0);
 // ignoreBOM keeps a BOM in the text, so a parse that skipped checkRaw still fails on it.
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -53,7 +52,7 @@ export class JSONCodec implements Codec {
 
   /** Returns a JSON-safe copy: drops functions, symbols and undefined, dates become ISO strings. */
   sanitize(value: unknown): unknown {
-    return toJSONSafe(value, new Set(), 0);
+    return toPlainData(value, false);
   }
 
   /** The UTF-8 bytes of the JSON text; `undefined` becomes an empty body. */
@@ -87,45 +86,5 @@ function scanDepth(bytes: Uint8Array, maxDepth: number): void {
     } else if ((byte === CLOSE_BRACE || byte === CLOSE_BRACKET) && --depth < 0) {
       throw decodeFailed('The request body is not valid JSON');
     }
-  }
-}
-
-function toJSONSafe(value: unknown, ancestors: Set<object>, depth: number): unknown {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return value;
-    case 'number':
-      return Number.isFinite(value) ? value : null;
-    case 'bigint':
-      throw internal(new TypeError('A BigInt cannot be encoded as JSON'));
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return undefined;
-  }
-  if (value === null) return null;
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
-  if (value instanceof Number || value instanceof String || value instanceof Boolean) return value.valueOf();
-  if (depth >= MAX_SANITIZE_DEPTH) throw internal(new RangeError(`A value nested deeper than ${MAX_SANITIZE_DEPTH} levels cannot be encoded`));
-  const object = value as object;
-  if (ancestors.has(object)) throw internal(new TypeError('A cyclic value cannot be encoded as JSON'));
-  ancestors.add(object);
-  try {
-    const toJSON = (object as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') {
-      const replaced: unknown = toJSON.call(object, '');
-      if (replaced !== object) return toJSONSafe(replaced, ancestors, depth + 1);
-    }
-    if (Array.isArray(object)) return object.map((item) => toJSONSafe(item, ancestors, depth + 1) ?? null);
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(object)) {
-      if (FORBIDDEN_KEYS.has(key)) continue;
-      const safe = toJSONSafe((object as Record<string, unknown>)[key], ancestors, depth + 1);
-      if (safe !== undefined) out[key] = safe;
-    }
-    return out;
-  } finally {
-    ancestors.delete(object);
   }
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { instanceToPlain, plainToInstance, type ClassTransformOptions } from 'class-transformer';
-import { validate, type ValidatorOptions } from 'class-validator';
+import { getMetadataStorage, validate, type ValidatorOptions } from 'class-validator';
+import type { FieldError } from '../errors/bastion-error.js';
 import { injectable } from 'inversify';
 import { badRequest } from '../errors/factories.js';
 import type { DtoClass } from '../metadata/models.js';
@@ -19,6 +20,12 @@ export const STRICT_TRANSFORM_OPTIONS: Readonly<ClassTransformOptions> = Object.
 export const STRICT_VALIDATOR_OPTIONS: Readonly<ValidatorOptions> = Object.freeze({
   whitelist: true,
   forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  validationError: Object.freeze({ target: false, value: false }),
+});
+
+/** Response validation checks the declared constraints and never copies values into errors. */
+const RESPONSE_VALIDATOR_OPTIONS: Readonly<ValidatorOptions> = Object.freeze({
   forbidUnknownValues: true,
   validationError: Object.freeze({ target: false, value: false }),
 });
@@ -63,8 +70,27 @@ export class StrictBinder implements Binder {
     return instance as T;
   }
 
+  /** Validates a result built from a DTO class against that class's constraints, before `@Exclude` applies. */
+  async validateResponse(value: unknown): Promise<FieldError[]> {
+    const items = Array.isArray(value) ? value : [value];
+    const fields: FieldError[] = [];
+    for (const [index, item] of items.entries()) {
+      if (typeof item !== 'object' || item === null || Object.getPrototypeOf(item) === Object.prototype) continue;
+      if (!hasConstraints(item.constructor)) continue;
+      const errors = await validate(item as object, RESPONSE_VALIDATOR_OPTIONS);
+      const prefix = Array.isArray(value) ? `${index}.` : '';
+      for (const field of toFieldErrors(errors)) fields.push({ ...field, path: prefix + field.path });
+    }
+    return fields;
+  }
+
   /** Applies `@Exclude`/`@Expose` to objects, nested instances included; primitives pass through. */
   toPlain(value: unknown): unknown {
     return typeof value === 'object' && value !== null ? instanceToPlain(value) : value;
   }
+}
+
+// Looked up per call only in development mode (validateResponses); class-validator indexes it by class.
+function hasConstraints(cls: unknown): boolean {
+  return typeof cls === 'function' && getMetadataStorage().getTargetValidationMetadatas(cls, '', false, false).length > 0;
 }

@@ -4,6 +4,7 @@
  * BastionError whose `fields` name each failing property path and constraint, never the
  * offending value.
  */
+import type { FieldError } from '../errors/bastion-error.js';
 import type { DtoClass } from '../metadata/models.js';
 
 /** Binder binds plain values to DTO classes and back. */
@@ -13,6 +14,8 @@ export interface Binder {
   prepare(dto: DtoClass): void;
   /** Plain value -> validated instance of `dto`; throws a `400` BastionError. */
   toInstance<T extends object>(dto: DtoClass<T>, plain: unknown): Promise<T>;
+  /** The failing fields of a handler result that is a DTO instance (or an array of them); empty when it is valid or not a DTO. */
+  validateResponse(value: unknown): Promise<FieldError[]>;
   /** Instance -> plain value with excluded properties removed. */
   toPlain(value: unknown): unknown;
 }
