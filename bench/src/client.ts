@@ -1,0 +1,66 @@
+// Child process: connects to one contender's server, runs every phase, reports, exits.
+import type { BenchConfig } from './config.js';
+import { loadContender } from './contenders/index.js';
+import { latency, throughput, type Latency, type Throughput } from './load.js';
+import { readBenchPki } from './pki.js';
+import { PAYLOADS, checkReply, echoRequest, type EchoRequest } from './workload.js';
+
+/** What one client run measured. */
+export interface ClientResult {
+  readonly small: Throughput;
+  readonly kib: Throughput;
+  readonly big: Throughput;
+  readonly latency: Latency;
+  readonly rejected400?: Throughput;
+  readonly rejected429?: Throughput;
+}
+
+/** What the runner sends a client process. */
+export interface ClientJob {
+  readonly contender: string;
+  readonly port: number;
+  readonly pkiDir: string;
+  readonly config: BenchConfig;
+  /** Also measure refused calls (400, 429); only the full Bastion stack offers them. */
+  readonly rejections: boolean;
+}
+
+/** What a client process answers. */
+export type FromClient = { readonly type: 'result'; readonly result: ClientResult } | { readonly type: 'error'; readonly message: string };
+
+async function run(job: ClientJob): Promise<ClientResult> {
+  const { config } = job;
+  const contender = await loadContender(job.contender);
+  const client = await contender.connect(await readBenchPki(job.pkiDir), job.port);
+  try {
+    const caller = (request: EchoRequest) => async () => checkReply(request, await client.call(request));
+    const small = caller(echoRequest(PAYLOADS.small));
+    await throughput(small, config.inFlight, config.warmupSeconds);
+    const result: ClientResult = {
+      small: await throughput(small, config.inFlight, config.seconds),
+      kib: await throughput(caller(echoRequest(PAYLOADS.kib)), config.inFlight, config.seconds),
+      big: await throughput(caller(echoRequest(PAYLOADS.big)), config.inFlight, config.seconds),
+      latency: await latency(small, config.latencySeconds),
+    };
+    const reject = client.reject;
+    if (!job.rejections || reject === undefined) return result;
+    const request = echoRequest(PAYLOADS.small);
+    return {
+      ...result,
+      rejected400: await throughput(() => reject('validation', request), config.inFlight, config.seconds),
+      rejected429: await throughput(() => reject('ratelimit', request), config.inFlight, config.seconds),
+    };
+  } finally {
+    await client.close();
+  }
+}
+
+process.once('message', (job: ClientJob) => {
+  run(job).then(
+    (result) => process.send?.({ type: 'result', result } satisfies FromClient, () => process.exit(0)),
+    (error: unknown) =>
+      process.send?.({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies FromClient, () =>
+        process.exit(1),
+      ),
+  );
+});

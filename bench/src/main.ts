@@ -1,0 +1,108 @@
+// `npm run bench`: every contender, in separate server and client processes on 127.0.0.1,
+// interleaved run by run so noise spreads evenly; the median of the runs is reported.
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ClientJob, ClientResult, FromClient } from './client.js';
+import { readConfig, type BenchConfig } from './config.js';
+import { CONTENDERS } from './contenders/index.js';
+import { runMicro } from './micro.js';
+import { createBenchPki, removeBenchPki } from './pki.js';
+import { summariseRuns, writeReport, type RunSample } from './report.js';
+import type { FromServer } from './server.js';
+
+const SERVER = fileURLToPath(new URL('./server.js', import.meta.url));
+const CLIENT = fileURLToPath(new URL('./client.js', import.meta.url));
+const START_TIMEOUT_MS = 30_000;
+
+/** Node flags for the child processes, e.g. `--cpu-prof` when profiling. */
+export interface ChildFlags {
+  readonly server: readonly string[];
+  readonly client: readonly string[];
+}
+
+function nextMessage<T>(child: ChildProcess, what: string, timeoutMs: number, accept: (m: T) => boolean = () => true): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => finish(new Error(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
+    const onMessage = (message: T) => accept(message) && finish(undefined, message);
+    const onExit = (code: number | null) => finish(new Error(`${what}: exited with ${code} before answering`));
+    function finish(error: Error | undefined, message?: T): void {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      if (error === undefined) resolve(message as T);
+      else reject(error);
+    }
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.send({ type: 'stop' });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Serves one contender, drives it from a second process, and returns what was measured. */
+export async function measure(contender: string, config: BenchConfig, flags: ChildFlags = { server: [], client: [] }): Promise<RunSample> {
+  const server = fork(SERVER, [contender, config.pkiDir], { execArgv: [...flags.server], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    const ready = await nextMessage<FromServer>(server, `${contender} server`, START_TIMEOUT_MS);
+    if (ready.type !== 'ready') throw new Error(`${contender} server: unexpected message`);
+    const client = fork(CLIENT, [], { execArgv: [...flags.client], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const rejections = contender === 'bastion';
+    const phases = 3 + (rejections ? 2 : 0);
+    const budgetMs = START_TIMEOUT_MS + (config.warmupSeconds + config.latencySeconds + phases * config.seconds) * 1000 + 60_000;
+    client.send({ contender, port: ready.port, pkiDir: config.pkiDir, config, rejections } satisfies ClientJob);
+    let answer: FromClient;
+    try {
+      answer = await nextMessage<FromClient>(client, `${contender} client`, budgetMs);
+    } finally {
+      if (client.exitCode === null) await new Promise((resolve) => client.once('exit', resolve));
+    }
+    if (answer.type === 'error') throw new Error(`${contender} client failed: ${answer.message}`);
+    server.send({ type: 'rss' });
+    const rss = await nextMessage<FromServer>(server, `${contender} server`, 10_000, (m) => m.type === 'rss');
+    return { contender, client: answer.result as ClientResult, rssMb: rss.type === 'rss' ? rss.rssMb : Number.NaN };
+  } finally {
+    await stopChild(server);
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const contenders = config.only.length === 0 ? CONTENDERS : CONTENDERS.filter((c) => config.only.includes(c));
+  await createBenchPki(config.pkiDir);
+  const samples: RunSample[] = [];
+  const failures: string[] = [];
+  try {
+    for (let run = 1; run <= config.runs; run++) {
+      for (const contender of contenders) {
+        process.stderr.write(`run ${run}/${config.runs}: ${contender} ... `);
+        try {
+          const sample = await measure(contender, config);
+          samples.push(sample);
+          process.stderr.write(`${Math.round(sample.client.small.rps)} req/s, p99 ${sample.client.latency.p99Ms.toFixed(3)} ms\n`);
+        } catch (error) {
+          failures.push(`${contender} (run ${run}): ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+          process.stderr.write('FAILED\n');
+        }
+      }
+    }
+  } finally {
+    await removeBenchPki(config.pkiDir);
+  }
+  process.stderr.write('micro-benchmark: decode + validate ...\n');
+  const micro = await runMicro(Math.min(config.seconds, 2));
+  const summary = await summariseRuns(samples, micro, failures, config);
+  console.log(await writeReport(summary, config));
+  if (failures.length > 0) {
+    console.error(`\n${failures.length} measurement(s) failed:\n${failures.join('\n')}`);
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -1,0 +1,36 @@
+// Certificates generated at run time, shared with the child processes through one file.
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createCertificateAuthority, issueServiceCertificate } from '../../dist/src/index.js';
+import { CLIENT_NAME, SERVER_DNS, SERVER_NAME, type BenchPki } from './contender.js';
+
+const FILE = 'pki.json';
+
+/** Makes a CA, a server certificate (SPIFFE `echo` + DNS `localhost`) and a client certificate. */
+export async function createBenchPki(dir: string): Promise<BenchPki> {
+  const trustDomain = 'bench.local';
+  const ca = await createCertificateAuthority({ trustDomain });
+  const server = await issueServiceCertificate(ca, { service: SERVER_NAME, trustDomain, dnsNames: [SERVER_DNS] });
+  const client = await issueServiceCertificate(ca, { service: CLIENT_NAME, trustDomain });
+  const pki: BenchPki = {
+    trustDomain,
+    ca: ca.certPem,
+    serverCert: server.certPem,
+    serverKey: server.keyPem,
+    clientCert: client.certPem,
+    clientKey: client.keyPem,
+  };
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await writeFile(join(dir, FILE), JSON.stringify(pki), { mode: 0o600 });
+  return pki;
+}
+
+/** Reads the material `createBenchPki` wrote. */
+export async function readBenchPki(dir: string): Promise<BenchPki> {
+  return JSON.parse(await readFile(join(dir, FILE), 'utf8')) as BenchPki;
+}
+
+/** Deletes the run's keys. */
+export async function removeBenchPki(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
