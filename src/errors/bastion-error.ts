@@ -67,7 +67,10 @@ export class BastionError extends Error implements WireError {
     if (Array.isArray(w.fields)) {
       extras.fields = w.fields
         .filter((f): f is FieldError => typeof f === 'object' && f !== null && typeof f.path === 'string')
-        .map((f) => ({ path: f.path, constraints: Array.isArray(f.constraints) ? f.constraints.map(String) : [] }));
+        .map((f) => ({
+          path: f.path,
+          constraints: Array.isArray(f.constraints) ? f.constraints.filter((c): c is string => typeof c === 'string') : [],
+        }));
     }
     if (typeof w.retryAfterMs === 'number' && Number.isFinite(w.retryAfterMs)) extras.retryAfterMs = w.retryAfterMs;
     return new BastionError(id, detail, extras);

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { BastionError } from '../errors/bastion-error.js';
+import { internal } from '../errors/factories.js';
 import { encodeFrame, FrameDecoder, type Frame } from './framing.js';
 
 /** How long a connection that broke the protocol may take to flush its error frame before it is destroyed. */
@@ -147,8 +148,9 @@ export class FrameSocket {
         this.events.onFrame(frame);
       });
     } catch (error) {
-      if (!BastionError.is(error)) throw error;
-      this.fail(error);
+      // Never rethrow from a socket listener: it would be an uncaught exception that ends the
+      // process. A non-Bastion error here is a bug in a frame handler; the peer learns nothing of it.
+      this.fail(BastionError.is(error) ? error : internal(error));
       return;
     }
     if (!this.decoder.pending) {

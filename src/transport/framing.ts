@@ -142,10 +142,12 @@ function parseWireError(header: Record<string, unknown>): WireError {
   if (fields !== undefined) {
     if (!Array.isArray(fields)) throw malformedFrame("the header field 'fields' must be an array");
     wire.fields = fields.map((field: unknown) => {
-      if (!isRecord(field) || typeof field['path'] !== 'string' || !Array.isArray(field['constraints'])) {
-        throw malformedFrame("each entry of 'fields' needs a path and constraints");
+      const constraints: unknown = isRecord(field) ? field['constraints'] : undefined;
+      // Peer values are checked, never coerced: String() on a crafted object throws (attack F1).
+      if (!isRecord(field) || typeof field['path'] !== 'string' || !Array.isArray(constraints) || !constraints.every((c) => typeof c === 'string')) {
+        throw malformedFrame("each entry of 'fields' needs a string path and string constraints");
       }
-      return { path: field['path'], constraints: field['constraints'].map(String) };
+      return { path: field['path'], constraints: constraints as string[] };
     });
   }
   if (retryAfterMs !== undefined) {
@@ -219,8 +221,10 @@ export class FrameDecoder {
     try {
       this.consume(chunk, sink);
     } catch (error) {
-      if (BastionError.is(error)) this.fail(error);
-      throw error;
+      // Whatever a crafted frame makes a parser throw is the frame's fault, and typed as such.
+      const failure = BastionError.is(error) ? error : malformedFrame('the frame could not be decoded');
+      this.fail(failure);
+      throw failure;
     }
   }
 
