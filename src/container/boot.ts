@@ -13,6 +13,8 @@ import { exploreServices } from '../metadata/explorer.js';
 import { resolveRateLimiterOptions } from '../ratelimit/options.js';
 import { MemoryRegistry } from '../registry/memory.registry.js';
 import { resolveRegistryPolicy } from '../registry/validating/policy.js';
+import { RegistrationTokenSigner, type RegistrationSignerOptions } from '../registry/validating/registration-token.js';
+import { registryFromUrl } from './registry-url.js';
 import { FileCertificateSource } from '../security/file.certificate-source.js';
 import type { CertificateSource, TLSMaterial } from '../security/security.js';
 import { requestModeUnused, transportSecurityProblems } from '../security/tls-policy.js';
@@ -82,7 +84,8 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
     endpoints,
     wrappers: options.wrappers ?? [],
     clientWrappers: options.clientWrappers ?? [],
-    innerRegistry: options.registry ?? new MemoryRegistry(),
+    innerRegistry: optionProblems('registry', () => (typeof options.registry === 'string' ? registryFromUrl(options.registry) : (options.registry ?? new MemoryRegistry())), problems),
+    registrationSigner: options.registrationKey === undefined ? undefined : optionProblems('registrationKey', () => new RegistrationTokenSigner(options.registrationKey as RegistrationSignerOptions), problems),
     transport: optionProblems('transport', () => resolveTransportOptions(options.transport), problems),
     codecLimits: optionProblems('codecLimits', () => resolveCodecLimits(options.codecLimits), problems),
     registryPolicy: optionProblems('registryPolicy', () => resolveRegistryPolicy({ ...options.registryPolicy, allowServices: [...ownNames, ...(options.registryPolicy?.allowServices ?? [])] }), problems),

@@ -13,7 +13,7 @@ import { MemoryRateLimitMetrics } from '../ratelimit/memory.metrics.js';
 import { MemoryRateLimiter } from '../ratelimit/memory.rate-limiter.js';
 import type { RateLimiterOptions } from '../ratelimit/ratelimit.js';
 import { rateLimitWrapper } from '../ratelimit/rate-limit.wrapper.js';
-import type { Registry } from '../registry/registry.js';
+import type { RegistrationSigner, Registry } from '../registry/registry.js';
 import type { RegistryPolicy } from '../registry/validating/policy.js';
 import { ValidatingRegistry } from '../registry/validating/validating.registry.js';
 import { mutualTLSWrapper } from '../security/mutual-tls.wrapper.js';
@@ -38,6 +38,7 @@ export interface DefaultsConfig {
   readonly codecLimits: CodecLimits;
   readonly innerRegistry: Registry;
   readonly registryPolicy: RegistryPolicy;
+  readonly registrationSigner?: RegistrationSigner | undefined;
   readonly rateLimiter: RateLimiterOptions;
   readonly server: ServerOptions;
   readonly client: ClientOptions;
@@ -61,6 +62,7 @@ export function defaultsModule(config: DefaultsConfig): ContainerModule {
     bind(TOKENS.CodecLimits).toConstantValue(config.codecLimits);
     bind(TOKENS.InnerRegistry).toConstantValue(config.innerRegistry);
     bind(TOKENS.RegistryPolicy).toConstantValue(config.registryPolicy);
+    if (config.registrationSigner !== undefined) bind(TOKENS.RegistrationSigner).toConstantValue(config.registrationSigner);
     bind(TOKENS.RateLimiterOptions).toConstantValue(config.rateLimiter);
     bind(TOKENS.ServerOptions).toConstantValue(config.server);
     bind(TOKENS.ClientOptions).toConstantValue(config.client);

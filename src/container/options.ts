@@ -6,6 +6,7 @@ import type { LogLevel, Logger } from '../logging/logger.js';
 import type { RateLimiterOptions } from '../ratelimit/ratelimit.js';
 import type { Registry } from '../registry/registry.js';
 import type { RegistryPolicy } from '../registry/validating/policy.js';
+import type { RegistrationSignerOptions } from '../registry/validating/registration-token.js';
 import type { TLSOptions } from '../security/security.js';
 import type { ServerOptions } from '../server/options.js';
 import type { ServiceClass, WrapperFactory } from '../server/server.js';
@@ -31,8 +32,13 @@ export interface BastionOptions {
   readonly codecs?: readonly Codec[];
   /** Codecs bound next to JSON and MessagePack (a ProtobufCodec, a `defineCodec` codec); a client needs them to call such endpoints. */
   readonly codecs?: readonly Codec[];
-  /** The registry to store records in; wrapped by the ValidatingRegistry. Defaults to an in-memory one. */
-  readonly registry?: Registry;
+  /**
+   * The registry to store records in, or its URL (`memory:`, `file:///dir`, `redis://host:port`,
+   * `nats://host:port`); wrapped by the ValidatingRegistry. Defaults to an in-memory one.
+   */
+  readonly registry?: Registry | string;
+  /** The Ed25519 key this app's server signs each (re-)registration with (docs/registry.md). */
+  readonly registrationKey?: RegistrationSignerOptions;
   /** Who may register and which records are trusted on read; defaults to this app's own services. */
   readonly registryPolicy?: Partial<RegistryPolicy>;
   readonly rateLimiter?: Partial<RateLimiterOptions>;

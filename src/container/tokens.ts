@@ -14,6 +14,7 @@ export const TOKENS = Object.freeze({
   Registry: Symbol.for('bastion.Registry'),
   InnerRegistry: Symbol.for('bastion.InnerRegistry'),
   RegistryPolicy: Symbol.for('bastion.RegistryPolicy'),
+  RegistrationSigner: Symbol.for('bastion.RegistrationSigner'),
   Selector: Symbol.for('bastion.Selector'),
   RateLimiter: Symbol.for('bastion.RateLimiter'),
   RateLimiterOptions: Symbol.for('bastion.RateLimiterOptions'),

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { inject, injectable, multiInject } from 'inversify';
+import { inject, injectable, multiInject, optional } from 'inversify';
 import type { CodecLimits, CodecLookup } from '../codec/codec.js';
 import { decodeBody, encodeBody } from '../codec/pipeline.js';
 import { TOKENS } from '../container/tokens.js';
 import { BastionError } from '../errors/bastion-error.js';
 import { internal, notFound, toBastionError } from '../errors/factories.js';
 import type { Logger } from '../logging/logger.js';
-import type { Registry, ServiceRecord } from '../registry/registry.js';
+import type { RegistrationSigner, Registry, ServiceRecord } from '../registry/registry.js';
+import type { TLSMaterial } from '../security/security.js';
 import type { CallHandler, InboundCall, Listener, Reply, Transport } from '../transport/transport.js';
 import type { Binder } from '../validation/validation.js';
 import type { ServerOptions } from './options.js';
@@ -53,6 +54,8 @@ export class RPCServer implements Server {
     @inject(TOKENS.ServiceResolver) private readonly resolve: ServiceResolver,
     @inject(TOKENS.ServerOptions) private readonly options: ServerOptions,
     @inject(TOKENS.Logger) private readonly logger: Logger,
+    @inject(TOKENS.TLSMaterial) @optional() private readonly tls?: TLSMaterial,
+    @inject(TOKENS.RegistrationSigner) @optional() private readonly signer?: RegistrationSigner,
   ) {}
 
   async start(): Promise<ServerAddress> {
@@ -84,13 +87,22 @@ export class RPCServer implements Server {
   private async shutdown(): Promise<void> {
     clearInterval(this.heartbeat);
     // Deregister first so callers stop choosing this node while it drains.
-    await Promise.allSettled(this.records.map((record) => this.registry.deregister(record)));
+    await Promise.allSettled(this.records.map((record) => this.registry.deregister(this.signed(record), this.who())));
     await this.listener?.close(this.options.drainMs);
     this.logger.info('server_stopped', {});
   }
 
   private async register(): Promise<void> {
-    for (const record of this.records) await this.registry.register(record, { ttlMs: this.options.registerTtlMs });
+    for (const record of this.records) await this.registry.register(this.signed(record), { ttlMs: this.options.registerTtlMs, ...this.who() });
+  }
+
+  // Every (re-)registration is signed anew, so each carries a fresh nonce and is never a replay.
+  private signed(record: ServiceRecord): ServiceRecord {
+    return this.signer === undefined ? record : this.signer.sign(record);
+  }
+
+  private who(): { identity?: string } {
+    return this.tls === undefined ? {} : { identity: this.tls.identity.name };
   }
 
   private serviceRecords(port: number): ServiceRecord[] {

@@ -9,6 +9,8 @@ import { FileRegistry } from '../../src/registry/file.registry.js';
 import { conformanceNode, conformanceRecord, describeRegistryConformance } from '../conformance/registry.conformance.js';
 import { killHard, startRegistrant } from './backend-fixtures.js';
 
+// Long enough that a registrant starved of CPU by a busy suite still heartbeats in time.
+const KILL_TTL_MS = 3000;
 const root = mkdtempSync(join(tmpdir(), 'bastion-file-registry-'));
 let count = 0;
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -48,11 +50,11 @@ describe(FileRegistry.name, () => {
     it('should drop its node within the ttl', async () => {
       const directory = join(root, 'killed');
       const registry = new FileRegistry({ directory });
-      const child = await startRegistrant(pathToFileURL(directory).toString(), 'conf-killed', 1000);
+      const child = await startRegistrant(pathToFileURL(directory).toString(), 'conf-killed', KILL_TTL_MS);
       try {
         assert.equal((await registry.getService('conf-killed')).length, 1);
         await killHard(child);
-        await sleep(1300);
+        await sleep(KILL_TTL_MS + 300);
         assert.deepEqual(await registry.getService('conf-killed'), []);
       } finally {
         await killHard(child);

@@ -7,6 +7,8 @@ import { describeRegistryConformance } from '../conformance/registry.conformance
 import { skipUnlessService } from '../fixtures/services.js';
 import { killHard, runId, startRegistrant } from './backend-fixtures.js';
 
+// Long enough that a registrant starved of CPU by a busy suite still heartbeats in time.
+const KILL_TTL_MS = 3000;
 const skip = await skipUnlessService('NATS', '127.0.0.1', 4222, 'nats-server -js');
 const bucket = runId('bastion-test-registry');
 const buckets: string[] = [];
@@ -48,11 +50,11 @@ describe(NATSRegistry.name, { skip }, () => {
     it('should drop its node within the ttl', async () => {
       const name = nextBucket();
       const registry = new NATSRegistry({ connection, bucket: name });
-      const child = await startRegistrant(`nats://127.0.0.1:4222?bucket=${name}`, 'conf-killed', 1000);
+      const child = await startRegistrant(`nats://127.0.0.1:4222?bucket=${name}`, 'conf-killed', KILL_TTL_MS);
       try {
         assert.equal((await registry.getService('conf-killed')).length, 1);
         await killHard(child);
-        await sleep(1300);
+        await sleep(KILL_TTL_MS + 300);
         assert.deepEqual(await registry.getService('conf-killed'), []);
       } finally {
         await killHard(child);

@@ -7,6 +7,8 @@ import { describeRegistryConformance } from '../conformance/registry.conformance
 import { skipUnlessService } from '../fixtures/services.js';
 import { killHard, runId, startRegistrant } from './backend-fixtures.js';
 
+// Long enough that a registrant starved of CPU by a busy suite still heartbeats in time.
+const KILL_TTL_MS = 3000;
 const skip = await skipUnlessService('Redis', '127.0.0.1', 6379, 'redis-server --port 6379');
 const prefix = runId('bastion-test-registry');
 let count = 0;
@@ -50,11 +52,11 @@ describe(RedisRegistry.name, { skip }, () => {
   describe('when a registrant process is killed with SIGKILL', () => {
     it('should drop its node within the ttl', async () => {
       const registry = new RedisRegistry({ prefix: `${prefix}-killed` });
-      const child = await startRegistrant(`redis://127.0.0.1:6379?prefix=${prefix}-killed`, 'conf-killed', 1000);
+      const child = await startRegistrant(`redis://127.0.0.1:6379?prefix=${prefix}-killed`, 'conf-killed', KILL_TTL_MS);
       try {
         assert.equal((await registry.getService('conf-killed')).length, 1);
         await killHard(child);
-        await sleep(1300);
+        await sleep(KILL_TTL_MS + 300);
         assert.deepEqual(await registry.getService('conf-killed'), []);
       } finally {
         await killHard(child);

@@ -124,7 +124,8 @@ export class RecordValidator {
       if (typeof sourceAddress !== 'string' || isIP(sourceAddress) === 0) refuse('sourceAddress must be an IP address');
       out.sourceAddress = sourceAddress;
     }
-    if (identity !== undefined) out.identity = text(identity, 'identity', SERVICE_NAME_PATTERN, 63);
+    // Any printable identity is carried; whether it may write this record is identity binding's call.
+    if (identity !== undefined) out.identity = text(identity, 'identity', /^[\x21-\x7e]{1,253}$/, 253);
     return out;
   }
 
