@@ -62,8 +62,9 @@ export function rateLimitWrapper(limiter: RateLimiter, metrics?: RateLimitMetric
       const problem = rateLimitPolicyProblem(policy);
       if (problem !== undefined) throw new BastionError('BST_ERR_BOOT_INVALID_CONFIG', `${name}: invalid rate-limit policy: ${problem}`);
     }
-    // The class policy comes first; its keys are shared by every endpoint of the class.
-    const keys = policies.map((policy, i) => keyOf(policy, endpoint, policies.length > 1 && i === 0 ? 'c|' : ''));
+    // The class policy comes first and keeps plain keys, so its buckets are shared by every
+    // endpoint of the class; a method policy beside it gets its own even with the same key kind.
+    const keys = policies.map((policy, i) => keyOf(policy, endpoint, i > 0 ? 'm|' : ''));
     const keyKind = policies.map((p) => (typeof p.key === 'function' ? 'custom' : p.key)).join('+');
     const wait = policies.every((p) => p.mode === 'wait');
     const maxWaitMs = Math.min(...policies.map((p) => p.maxWaitMs));

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { BastionError } from '../../src/errors/bastion-error.js';
-import type { RateLimitKey, RateLimitPolicy } from '../../src/metadata/models.js';
+import type { RateLimitCaller, RateLimitKey, RateLimitPolicy } from '../../src/metadata/models.js';
+import { MemoryRateLimitMetrics } from '../../src/ratelimit/memory.metrics.js';
+import { MemoryRateLimiter } from '../../src/ratelimit/memory.rate-limiter.js';
 import { rateLimitWrapper } from '../../src/ratelimit/rate-limit.wrapper.js';
 import type { BucketClaim, RateLimiter, TakeResult } from '../../src/ratelimit/ratelimit.js';
 import { anonymousPeer, call, endpoint, verifiedPeer } from './wrapper-fixtures.js';
@@ -16,7 +18,7 @@ class KeyRecordingLimiter implements RateLimiter {
   }
 }
 
-function policy(key: RateLimitKey): RateLimitPolicy {
+function policy(key: RateLimitPolicy['key']): RateLimitPolicy {
   return Object.freeze({ tokensPerInterval: 10, intervalMs: 1000, bucketSize: 10, cost: 1, key, mode: 'reject', maxWaitMs: 0 });
 }
 
@@ -77,6 +79,60 @@ describe(rateLimitWrapper.name, () => {
       assert.throws(() => rateLimitWrapper(limiter)(ep), (e) => BastionError.hasId(e, 'BST_ERR_BOOT_INVALID_CONFIG') && /orders\/Orders\.place/.test(e.detail));
       const unknownKey = endpoint({ ...policy('peer'), key: 'header' as RateLimitKey });
       assert.throws(() => rateLimitWrapper(limiter)(unknownKey), /unknown rate-limit key 'header'/);
+    });
+  });
+
+  describe('when the class and the method both declare a policy', () => {
+    const classPolicy = Object.freeze({ ...policy('service'), tokensPerInterval: 3, bucketSize: 3 });
+    const methodPolicy = Object.freeze({ ...policy('peer'), tokensPerInterval: 2, bucketSize: 2 });
+
+    it('should take from both buckets, the class bucket shared by every endpoint of the class', async () => {
+      const real = new MemoryRateLimiter({ maxBuckets: 100 }, { now: () => 0 });
+      const factory = rateLimitWrapper(real);
+      const place = endpoint([classPolicy, methodPolicy], 'Orders.place');
+      const cancel = endpoint([classPolicy], 'Orders.cancel');
+      const run = (ep: ReturnType<typeof endpoint>) => factory(ep)?.(call(ep, verifiedPeer('billing')), next).then(() => 'ok', (e: unknown) => (BastionError.is(e) ? e.code : e));
+      assert.deepEqual([await run(place), await run(place), await run(place)], ['ok', 'ok', 429]);
+      assert.deepEqual([await run(cancel), await run(cancel)], ['ok', 429]);
+    });
+
+    it('should take from neither when one refuses', async () => {
+      const real = new MemoryRateLimiter({ maxBuckets: 100 }, { now: () => 0 });
+      const factory = rateLimitWrapper(real);
+      const place = endpoint([classPolicy, methodPolicy], 'Orders.place');
+      const cancel = endpoint([classPolicy], 'Orders.cancel');
+      const billing = call(place, verifiedPeer('billing'));
+      await factory(place)?.(billing, next);
+      await factory(place)?.(billing, next);
+      await assert.rejects(factory(place)?.(billing, next) ?? Promise.resolve(), (e) => BastionError.hasId(e, 'BST_ERR_RATELIMIT_EXCEEDED'));
+      assert.equal(await factory(cancel)?.(call(cancel, verifiedPeer('billing')), next), 'handled', 'the refused call left the class token');
+    });
+  });
+
+  describe('when the key is a function', () => {
+    it('should pass it only the verified caller, never the metadata', async () => {
+      const seen: RateLimitCaller[] = [];
+      const ep = endpoint(policy((caller) => (seen.push(caller), caller.identity?.trustDomain ?? 'unverified')));
+      const wrapper = rateLimitWrapper(limiter)(ep);
+      await wrapper?.(call(ep, verifiedPeer('billing'), { identity: 'root' }), next);
+      await wrapper?.(call(ep, { ...verifiedPeer('shipping'), authorized: false }), next);
+      assert.deepEqual(limiter.keys, ['fn:orders/Orders.place:bastion.test', 'fn:orders/Orders.place:unverified']);
+      assert.deepEqual(seen.map((c) => Object.keys(c).sort()), [['endpoint', 'identity', 'remoteAddress', 'service'], ['endpoint', 'identity', 'remoteAddress', 'service']]);
+      assert.equal(seen[1]?.identity, undefined);
+    });
+  });
+
+  describe('when metrics are given', () => {
+    it('should count allowed and rejected calls per endpoint and key kind', async () => {
+      const metrics = new MemoryRateLimitMetrics();
+      const ep = endpoint({ ...policy('peer'), tokensPerInterval: 1, bucketSize: 1 });
+      const wrapper = rateLimitWrapper(new MemoryRateLimiter({ maxBuckets: 10 }, { now: () => 0 }), metrics)(ep);
+      await Promise.allSettled([1, 2, 3].map(() => wrapper?.(call(ep, verifiedPeer('billing')), next)));
+      assert.deepEqual(metrics.snapshot(), [
+        { service: 'orders', endpoint: 'Orders.place', keyKind: 'peer', outcome: 'allowed', count: 1 },
+        { service: 'orders', endpoint: 'Orders.place', keyKind: 'peer', outcome: 'rejected', count: 2 },
+      ]);
+      assert.equal(metrics.count({ outcome: 'rejected', keyKind: 'peer' }), 2);
     });
   });
 });
