@@ -2,7 +2,7 @@
 import type { BenchConfig } from './config.js';
 import { loadContender } from './contenders/index.js';
 import { latency, throughput, type Latency, type Throughput } from './load.js';
-import { readBenchPki } from './pki.js';
+import { readBenchPki } from './pki-file.js';
 import { PAYLOADS, checkReply, echoRequest, type EchoRequest } from './workload.js';
 
 /** What one client run measured. */
@@ -13,6 +13,8 @@ export interface ClientResult {
   readonly latency: Latency;
   readonly rejected400?: Throughput;
   readonly rejected429?: Throughput;
+  /** CLOCK_MONOTONIC microseconds (as in a .cpuprofile) around the measured phase, when profiling. */
+  readonly windowUs?: readonly [number, number];
 }
 
 /** What the runner sends a client process. */
@@ -23,6 +25,8 @@ export interface ClientJob {
   readonly config: BenchConfig;
   /** Also measure refused calls (400, 429); only the full Bastion stack offers them. */
   readonly rejections: boolean;
+  /** Only the 100 B throughput phase (for profiling). */
+  readonly smallOnly?: boolean;
 }
 
 /** What a client process answers. */
@@ -36,6 +40,12 @@ async function run(job: ClientJob): Promise<ClientResult> {
     const caller = (request: EchoRequest) => async () => checkReply(request, await client.call(request));
     const small = caller(echoRequest(PAYLOADS.small));
     await throughput(small, config.inFlight, config.warmupSeconds);
+    if (job.smallOnly === true) {
+      const from = Number(process.hrtime.bigint() / 1000n);
+      const only = await throughput(small, config.inFlight, config.seconds);
+      const windowUs = [from, Number(process.hrtime.bigint() / 1000n)] as const;
+      return { small: only, kib: only, big: only, latency: { calls: 0, p50Ms: Number.NaN, p99Ms: Number.NaN }, windowUs };
+    }
     const result: ClientResult = {
       small: await throughput(small, config.inFlight, config.seconds),
       kib: await throughput(caller(echoRequest(PAYLOADS.kib)), config.inFlight, config.seconds),
@@ -55,6 +65,8 @@ async function run(job: ClientJob): Promise<ClientResult> {
   }
 }
 
+// An orphan (the runner died) stops at once instead of loading a server nobody reads.
+process.on('disconnect', () => process.exit(0));
 process.once('message', (job: ClientJob) => {
   run(job).then(
     (result) => process.send?.({ type: 'result', result } satisfies FromClient, () => process.exit(0)),

@@ -7,6 +7,7 @@ import { readConfig, type BenchConfig } from './config.js';
 import { CONTENDERS } from './contenders/index.js';
 import { runMicro } from './micro.js';
 import { createBenchPki, removeBenchPki } from './pki.js';
+import { profileBastion } from './profile.js';
 import { summariseRuns, writeReport, type RunSample } from './report.js';
 import type { FromServer } from './server.js';
 
@@ -18,6 +19,8 @@ const START_TIMEOUT_MS = 30_000;
 export interface ChildFlags {
   readonly server: readonly string[];
   readonly client: readonly string[];
+  /** Only the 100 B throughput phase. */
+  readonly smallOnly?: boolean;
 }
 
 function nextMessage<T>(child: ChildProcess, what: string, timeoutMs: number, accept: (m: T) => boolean = () => true): Promise<T> {
@@ -53,10 +56,10 @@ export async function measure(contender: string, config: BenchConfig, flags: Chi
     const ready = await nextMessage<FromServer>(server, `${contender} server`, START_TIMEOUT_MS);
     if (ready.type !== 'ready') throw new Error(`${contender} server: unexpected message`);
     const client = fork(CLIENT, [], { execArgv: [...flags.client], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const rejections = contender === 'bastion';
+    const rejections = contender === 'bastion' && flags.smallOnly !== true;
     const phases = 3 + (rejections ? 2 : 0);
     const budgetMs = START_TIMEOUT_MS + (config.warmupSeconds + config.latencySeconds + phases * config.seconds) * 1000 + 60_000;
-    client.send({ contender, port: ready.port, pkiDir: config.pkiDir, config, rejections } satisfies ClientJob);
+    client.send({ contender, port: ready.port, pkiDir: config.pkiDir, config, rejections, smallOnly: flags.smallOnly === true } satisfies ClientJob);
     let answer: FromClient;
     try {
       answer = await nextMessage<FromClient>(client, `${contender} client`, budgetMs);
@@ -74,6 +77,15 @@ export async function measure(contender: string, config: BenchConfig, flags: Chi
 
 async function main(): Promise<void> {
   const config = readConfig();
+  if (process.argv[2] === 'profile') {
+    await createBenchPki(config.pkiDir);
+    try {
+      console.log(await profileBastion(config, (contender, c, flags) => measure(contender, c, { ...flags, smallOnly: true })));
+    } finally {
+      await removeBenchPki(config.pkiDir);
+    }
+    return;
+  }
   const contenders = config.only.length === 0 ? CONTENDERS : CONTENDERS.filter((c) => config.only.includes(c));
   await createBenchPki(config.pkiDir);
   const samples: RunSample[] = [];
@@ -83,7 +95,11 @@ async function main(): Promise<void> {
       for (const contender of contenders) {
         process.stderr.write(`run ${run}/${config.runs}: ${contender} ... `);
         try {
-          const sample = await measure(contender, config);
+          // One retry: a colleague's rebuild of dist/ or a port race should not cost a whole run.
+          const sample = await measure(contender, config).catch(async (error: unknown) => {
+            process.stderr.write(`retrying (${error instanceof Error ? error.message.split('\n')[0] : String(error)}) ... `);
+            return measure(contender, config);
+          });
           samples.push(sample);
           process.stderr.write(`${Math.round(sample.client.small.rps)} req/s, p99 ${sample.client.latency.p99Ms.toFixed(3)} ms\n`);
         } catch (error) {

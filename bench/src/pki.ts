@@ -1,10 +1,11 @@
 // Certificates generated at run time, shared with the child processes through one file.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+// Only the runner imports this module: it loads Bastion's dev PKI, which no contender's
+// server process may carry (its RSS is measured).
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createCertificateAuthority, issueServiceCertificate } from '../../dist/src/index.js';
+import { createCertificateAuthority, issueServiceCertificate } from '../../dist/src/security/dev-pki.js';
 import { CLIENT_NAME, SERVER_DNS, SERVER_NAME, type BenchPki } from './contender.js';
-
-const FILE = 'pki.json';
+import { PKI_FILE } from './pki-file.js';
 
 /** Makes a CA, a server certificate (SPIFFE `echo` + DNS `localhost`) and a client certificate. */
 export async function createBenchPki(dir: string): Promise<BenchPki> {
@@ -21,13 +22,8 @@ export async function createBenchPki(dir: string): Promise<BenchPki> {
     clientKey: client.keyPem,
   };
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  await writeFile(join(dir, FILE), JSON.stringify(pki), { mode: 0o600 });
+  await writeFile(join(dir, PKI_FILE), JSON.stringify(pki), { mode: 0o600 });
   return pki;
-}
-
-/** Reads the material `createBenchPki` wrote. */
-export async function readBenchPki(dir: string): Promise<BenchPki> {
-  return JSON.parse(await readFile(join(dir, FILE), 'utf8')) as BenchPki;
 }
 
 /** Deletes the run's keys. */

@@ -1,6 +1,6 @@
 // Child process: serves one contender until the runner says stop, and reports its RSS.
 import { loadContender } from './contenders/index.js';
-import { readBenchPki } from './pki.js';
+import { readBenchPki } from './pki-file.js';
 
 /** Messages the runner sends a server process. */
 export type ToServer = { readonly type: 'rss' } | { readonly type: 'stop' };
