@@ -14,7 +14,7 @@ class Text {
 
 const DEFAULTS = { codec: 'application/json' };
 
-@RequireMutualTLS({ allow: ['a'] })
+@RequireMutualTLS({ allow: ['a', 'b*'] })
 @RateLimit({ tokensPerInterval: 100, interval: 'second' })
 @Codec('application/x-class')
 @Service({ name: 'layered' })
@@ -45,7 +45,7 @@ describe('exploreService', () => {
       const [inherits, overrides] = exploreService(Layered, DEFAULTS);
       assert.equal(inherits?.endpoint, 'Layered.inherits');
       assert.equal(inherits?.codec, 'application/x-class');
-      assert.deepEqual(inherits?.mutualTLS, { allow: ['a'] });
+      assert.deepEqual(inherits?.mutualTLS, { allow: ['a', 'b*'] });
       assert.deepEqual(inherits?.rateLimits.map((p) => p.intervalMs), [1000]);
       assert.equal(inherits?.request, Text);
       assert.equal(overrides?.codec, 'application/x-method');
@@ -81,6 +81,53 @@ describe('exploreService', () => {
     it('should refuse it', () => {
       class Plain {}
       assert.throws(() => exploreService(Plain, DEFAULTS), (error) => BastionError.hasId(error, 'BST_ERR_DECORATOR_INVALID_TARGET'));
+    });
+  });
+});
+
+describe('exploreService mTLS precedence', () => {
+  describe('when the class has an allow list and a method adds a bare @RequireMutualTLS()', () => {
+    it('should keep the class allow list (attack F2: a bare method decorator must not widen it)', () => {
+      @RequireMutualTLS({ allow: ['admin'] })
+      @Service({ name: 'guarded' })
+      class Guarded {
+        @RequireMutualTLS()
+        @Handler()
+        sleep(request: Text) {
+          return request;
+        }
+      }
+      assert.deepEqual(exploreService(Guarded, DEFAULTS)[0]?.mutualTLS, { allow: ['admin'] });
+    });
+  });
+
+  describe('when a method allow list names an identity the class list excludes', () => {
+    it('should refuse the class, naming the widening entries', () => {
+      @RequireMutualTLS({ allow: ['admin', 'ops-*'] })
+      @Service({ name: 'widened' })
+      class Widened {
+        @RequireMutualTLS({ allow: ['ops-eu', 'intruder', 'ops*'] })
+        @Handler()
+        run(request: Text) {
+          return request;
+        }
+      }
+      assert.throws(() => exploreService(Widened, DEFAULTS), /Widened\.run: @RequireMutualTLS allows intruder, ops\*, which the class allow list \(admin, ops-\*\) excludes/);
+    });
+  });
+
+  describe('when a method narrows the class allow list', () => {
+    it('should use the narrower method list', () => {
+      @RequireMutualTLS({ allow: ['*'] })
+      @Service({ name: 'narrowed' })
+      class Narrowed {
+        @RequireMutualTLS({ allow: ['ops-eu'] })
+        @Handler()
+        run(request: Text) {
+          return request;
+        }
+      }
+      assert.deepEqual(exploreService(Narrowed, DEFAULTS)[0]?.mutualTLS, { allow: ['ops-eu'] });
     });
   });
 });
