@@ -6,6 +6,9 @@
 import type { WireError } from '../errors/bastion-error.js';
 import type { PeerInfo, TLSMaterial } from '../security/security.js';
 
+/** The longest call timeout honoured: a Node timer cannot hold more (a longer one fires at once). */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 /** Metadata of one call carried in its header. */
 export type CallMetadata = Readonly<Record<string, string>>;
 
