@@ -9,7 +9,7 @@ export { Service, type ServiceOptions } from './decorators/service.decorator.js'
 export { Handler, type HandlerOptions } from './decorators/handler.decorator.js';
 export { RequireMutualTLS, type RequireMutualTLSOptions } from './decorators/require-mutual-tls.decorator.js';
 export { RateLimit, type RateLimitOptions } from './decorators/rate-limit.decorator.js';
-export { Codec } from './decorators/codec.decorator.js';
+export { Codec, type CodecChoice, type CodecClass } from './decorators/codec.decorator.js';
 export { MaxInFlight } from './decorators/max-in-flight.decorator.js';
 export { UseWrappers } from './decorators/use-wrappers.decorator.js';
 
@@ -29,7 +29,12 @@ export { redisRateLimitModule } from './container/redis-rate-limit.module.js';
 
 export type { CallContext, HandlerWrapper, Next, WrapperFactory, EndpointDescriptor, ServerAddress } from './server/server.js';
 export type { Client, CallOptions, ClientCall, ClientWrapper } from './client/client.js';
-export type { Codec as BodyCodec, CodecLimits } from './codec/codec.js';
+export type { Codec as BodyCodec, BodyContext, CodecLimits } from './codec/codec.js';
+export { defineCodec, type CodecDefinition } from './codec/define-codec.js';
+export { MsgpackCodec, type MsgpackCodecOptions } from './codec/msgpack.codec.js';
+export { ProtobufCodec, type ProtobufCodecOptions, type ProtobufMessages } from './codec/protobuf.codec.js';
+export { DEFAULT_CODEC_LIMITS } from './codec/options.js';
+export { toPlainData } from './codec/sanitize.js';
 export type { Registry, ServiceRecord, ServiceNode } from './registry/registry.js';
 export { MemoryRegistry } from './registry/memory.registry.js';
 export type { RegistryPolicy } from './registry/validating/policy.js';
