@@ -80,4 +80,18 @@ describe(rateLimitWrapper.name, () => {
       assert.equal(handled, 10);
     });
   });
+
+  describe('when a flood hits an endpoint in wait mode', () => {
+    it('should queue nobody past maxWaitMs: one call passes, the rest get 429 and no timer is left behind', async () => {
+      const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+      const before = timers();
+      const slowEp = endpoint({ ...POLICY, tokensPerInterval: 1, bucketSize: 1, intervalMs: 60_000, mode: 'wait', maxWaitMs: 50 });
+      const waiting = rateLimitWrapper(new MemoryRateLimiter({ maxBuckets: 100 }))(slowEp) as HandlerWrapper;
+      const results = await Promise.allSettled(Array.from({ length: 200 }, () => waiting(call(slowEp, verifiedPeer('mallory')), handler)));
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+      assert.ok(results.every((r) => r.status === 'fulfilled' || BastionError.hasId(r.reason, 'BST_ERR_RATELIMIT_EXCEEDED')));
+      assert.equal(handled, 1);
+      assert.equal(timers(), before);
+    });
+  });
 });
