@@ -7,7 +7,7 @@ import { BastionError } from '../errors/bastion-error.js';
 import { internal, notFound, toBastionError } from '../errors/factories.js';
 import type { Logger } from '../logging/logger.js';
 import type { RegistrationSigner, Registry, ServiceRecord } from '../registry/registry.js';
-import type { TLSMaterial } from '../security/security.js';
+import type { CertificateSource } from '../security/security.js';
 import type { CallHandler, InboundCall, Listener, Reply, Transport } from '../transport/transport.js';
 import type { Binder } from '../validation/validation.js';
 import type { ServerOptions } from './options.js';
@@ -54,7 +54,7 @@ export class RPCServer implements Server {
     @inject(TOKENS.ServiceResolver) private readonly resolve: ServiceResolver,
     @inject(TOKENS.ServerOptions) private readonly options: ServerOptions,
     @inject(TOKENS.Logger) private readonly logger: Logger,
-    @inject(TOKENS.TLSMaterial) @optional() private readonly tls?: TLSMaterial,
+    @inject(TOKENS.CertificateSource) @optional() private readonly certificates?: CertificateSource,
     @inject(TOKENS.RegistrationSigner) @optional() private readonly signer?: RegistrationSigner,
   ) {}
 
@@ -102,7 +102,8 @@ export class RPCServer implements Server {
   }
 
   private who(): { identity?: string } {
-    return this.tls === undefined ? {} : { identity: this.tls.identity.name };
+    // Read at each registration: a reloaded certificate may prove a new identity.
+    return this.certificates === undefined ? {} : { identity: this.certificates.current().identity.name };
   }
 
   private serviceRecords(port: number): ServiceRecord[] {
