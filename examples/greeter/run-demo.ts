@@ -97,7 +97,7 @@ export async function runGreeterDemo(options: DemoOptions): Promise<DemoOutcome[
     outcomes.push({
       step: 'rate limit',
       ok: passed <= 5 && limited.length === 20 - passed && limited.every((e) => (e.retryAfterMs ?? 0) > 0),
-      summary: `burst of 20 calls (limit 5/s per caller) -> ${passed} ok, ${limited.length} got 429 (retry after ${
+      summary: `burst of 20 calls (limit 5/s per caller; the 2 calls above took 2 tokens) -> ${passed} ok, ${limited.length} got 429 (retry after ${
         limited[0]?.retryAfterMs ?? '-'
       } ms)`,
     });
