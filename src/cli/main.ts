@@ -1,52 +1,87 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { createInterface } from 'node:readline/promises';
 import { BastionError } from '../errors/bastion-error.js';
-import { CERTS_HELP, certsCommand } from './commands/certs.command.js';
-import type { CommandResult } from './command.js';
+import { CommandFailure, EXIT, UsageError, type Command, type CommandEnv, type CommandResult } from './command.js';
+import { styles } from './output.js';
+
+/** Each command module is loaded only when named, so `--help` and `--version` stay fast. */
+interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  load(): Promise<Command>;
+}
+
+const COMMANDS: readonly CommandEntry[] = [
+  { name: 'new', summary: 'scaffold a service project', load: async () => (await import('./commands/new.command.js')).newCommand },
+  { name: 'certs', summary: 'create a dev CA and service certificates; inspect a certificate', load: async () => (await import('./commands/certs.command.js')).certsCommand },
+  { name: 'call', summary: 'call an endpoint over mutual TLS and print the reply', load: async () => (await import('./commands/call.command.js')).callCommand },
+  { name: 'services', summary: 'list services, versions, nodes and endpoints in a registry', load: async () => (await import('./commands/services.command.js')).servicesCommand },
+  { name: 'audit', summary: "print each endpoint's protections; --strict fails on gaps", load: async () => (await import('./commands/audit.command.js')).auditCommand },
+];
 
 const HELP = `Usage: bastion <command> [options]
 
 Commands:
-  certs init|issue   create a development CA and service certificates
+${COMMANDS.map((c) => `  ${c.name.padEnd(10)}${c.summary}`).join('\n')}
 
 Options:
-  --help      show help (also after a command)
-  --version   print the version`;
+  --help      show help (also after a command: bastion <command> --help)
+  --version   print the version
+
+Exit codes: 0 success, 1 the call or the application failed, 2 wrong command line.`;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-async function run(argv: readonly string[]): Promise<CommandResult> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      help: { type: 'boolean' },
-      version: { type: 'boolean' },
-      dir: { type: 'string', default: '.bastion/pki' },
-      'trust-domain': { type: 'string', default: 'bastion.local' },
+function environment(): CommandEnv {
+  const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  return {
+    cwd: process.cwd(),
+    interactive,
+    color: process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined,
+    async ask(question, fallback) {
+      const rl = createInterface({ input: process.stdin, output: process.stdout });
+      try {
+        const answer = (await rl.question(`${question} (${fallback}): `)).trim();
+        return answer === '' ? fallback : answer;
+      } finally {
+        rl.close();
+      }
     },
-  });
-  const [command, action, ...rest] = positionals;
-  if (values.version === true) return { code: 0, output: version() };
-  if (command === undefined) return { code: values.help === true ? 0 : 2, output: HELP };
-  if (command === 'certs') {
-    if (values.help === true) return { code: 0, output: CERTS_HELP };
-    return certsCommand({ action, services: rest, dir: values.dir as string, trustDomain: values['trust-domain'] as string });
-  }
-  return { code: 2, output: `bastion: unknown command '${command}'\n\n${HELP}` };
+  };
 }
 
+async function run(argv: readonly string[], env: CommandEnv): Promise<CommandResult> {
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-v') return { code: EXIT.ok, output: version() };
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    return { code: first === undefined ? EXIT.usage : EXIT.ok, output: HELP };
+  }
+  const entry = COMMANDS.find((c) => c.name === first);
+  if (entry === undefined) throw new UsageError(`unknown command '${first.slice(0, 64)}'`, HELP);
+  return (await entry.load()).run(rest, env);
+}
+
+const env = environment();
+const style = styles(env.color && process.stderr.isTTY === true);
 try {
-  const result = await run(process.argv.slice(2));
-  (result.code === 0 ? process.stdout : process.stderr).write(result.output + '\n');
+  const result = await run(process.argv.slice(2), env);
+  (result.code === EXIT.ok ? process.stdout : process.stderr).write(result.output + '\n');
   process.exitCode = result.code;
 } catch (error) {
-  // Every failure here is the user's input or environment; a message is more useful than a stack.
-  process.stderr.write(`bastion: ${BastionError.is(error) ? error.detail : (error as Error).message}\n`);
-  process.exitCode = 2;
+  // Every failure here is the user's input or environment: a message helps more than a stack.
+  if (error instanceof UsageError) {
+    process.stderr.write(`${style.red('usage error:')} ${error.message}\n\n${error.help}\n`);
+    process.exitCode = EXIT.usage;
+  } else if (BastionError.is(error)) {
+    process.stderr.write(`${style.red(`error ${error.code} ${error.status}`)} [${error.id}]: ${error.detail}\n`);
+    process.exitCode = EXIT.failed;
+  } else {
+    const message = error instanceof CommandFailure || error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${style.red('error:')} ${message}\n`);
+    process.exitCode = EXIT.failed;
+  }
 }

@@ -1,64 +1,98 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { loadTLSMaterial } from '../../src/security/tls-material.js';
-
-const exec = promisify(execFile);
-const MAIN = new URL('../../src/cli/main.js', import.meta.url).pathname;
-
-async function bastion(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [MAIN, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { bastion } from './run-cli.js';
 
 describe('bastion certs', () => {
   let dir: string;
   before(async () => (dir = await mkdtemp(join(tmpdir(), 'bastion-cli-'))));
   after(() => rm(dir, { recursive: true, force: true }));
 
-  describe('when run as init then issue', () => {
-    it('should create a CA and a loadable service certificate with a 0600 key', async () => {
-      const init = await bastion('certs', 'init', '--dir', dir, '--trust-domain', 'cli.test');
-      assert.equal(init.code, 0, init.stderr);
-      const issue = await bastion('certs', 'issue', 'orders', '--dir', dir, '--trust-domain', 'cli.test');
-      assert.equal(issue.code, 0, issue.stderr);
-      assert.match(issue.stdout, /orders: .*orders\.crt .*spiffe:\/\/cli\.test\/service\/orders/);
-      assert.equal((await stat(join(dir, 'orders.key'))).mode & 0o777, 0o600);
-      const material = await loadTLSMaterial({
-        ca: { path: join(dir, 'ca.crt') },
-        cert: { path: join(dir, 'orders.crt') },
-        key: { path: join(dir, 'orders.key') },
-        trustDomain: 'cli.test',
+  describe('init then issue', () => {
+    describe('when run on an empty folder', () => {
+      it('should create a CA and a loadable service certificate with a 0600 key', async () => {
+        const init = await bastion(['certs', 'init', '--dir', dir, '--trust-domain', 'cli.test']);
+        assert.equal(init.code, 0, init.stderr);
+        const issue = await bastion(['certs', 'issue', 'orders', '--dir', dir, '--trust-domain', 'cli.test']);
+        assert.equal(issue.code, 0, issue.stderr);
+        assert.match(issue.stdout, /orders: .*orders\.crt .*spiffe:\/\/cli\.test\/service\/orders/);
+        assert.equal((await stat(join(dir, 'orders.key'))).mode & 0o777, 0o600);
+        const material = await loadTLSMaterial({
+          ca: { path: join(dir, 'ca.crt') },
+          cert: { path: join(dir, 'orders.crt') },
+          key: { path: join(dir, 'orders.key') },
+          trustDomain: 'cli.test',
+        });
+        assert.equal(material.identity.name, 'orders');
       });
-      assert.equal(material.identity.name, 'orders');
+    });
+  });
+
+  describe('inspect', () => {
+    describe('when given a service certificate', () => {
+      it('should print subject, SANs, identity, validity and fingerprint', async () => {
+        await bastion(['certs', 'issue', 'billing', '--dir', dir, '--trust-domain', 'cli.test']);
+        const run = await bastion(['certs', 'inspect', join(dir, 'billing.crt'), '--trust-domain', 'cli.test']);
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stdout, /^subject\s+CN=billing$/m);
+        assert.match(run.stdout, /^SANs\s+URI:spiffe:\/\/cli\.test\/service\/billing$/m);
+        assert.match(run.stdout, /^identity\s+spiffe:\/\/cli\.test\/service\/billing$/m);
+        assert.match(run.stdout, /^valid to\s+\d{4}-\d\d-\d\dT/m);
+        assert.match(run.stdout, /^SHA-256\s+([0-9A-F]{2}:){31}[0-9A-F]{2}$/m);
+      });
+    });
+
+    describe('when asked for JSON about the CA', () => {
+      it('should report a CA with no identity', async () => {
+        const run = await bastion(['certs', 'inspect', join(dir, 'ca.crt'), '--json', '--trust-domain', 'cli.test']);
+        assert.equal(run.code, 0, run.stderr);
+        const report = JSON.parse(run.stdout) as { ca: boolean; identity: string | null; expired: boolean };
+        assert.deepEqual([report.ca, report.identity, report.expired], [true, null, false]);
+      });
+    });
+
+    describe('when the file is missing or not a certificate', () => {
+      it('should exit 1 naming the file', async () => {
+        const missing = await bastion(['certs', 'inspect', join(dir, 'nope.crt')]);
+        assert.equal(missing.code, 1);
+        assert.match(missing.stderr, /cannot read .*nope\.crt \(ENOENT\)/);
+        await writeFile(join(dir, 'junk.crt'), 'not a certificate');
+        const junk = await bastion(['certs', 'inspect', join(dir, 'junk.crt')]);
+        assert.equal(junk.code, 1);
+        assert.match(junk.stderr, /is not a PEM certificate/);
+      });
     });
   });
 
   describe('when the input is wrong', () => {
     it('should exit 2 with a message for an unknown action, a missing service, a bad name and an unknown flag', async () => {
-      assert.equal((await bastion('certs', 'frobnicate', '--dir', dir)).code, 2);
-      assert.match((await bastion('certs', 'issue', '--dir', dir)).stderr, /name at least one service/);
-      const bad = await bastion('certs', 'issue', '../evil', '--dir', dir);
+      assert.equal((await bastion(['certs', 'frobnicate', '--dir', dir])).code, 2);
+      assert.match((await bastion(['certs', 'issue', '--dir', dir])).stderr, /name at least one service/);
+      const bad = await bastion(['certs', 'issue', '../evil', '--dir', dir]);
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /not a valid service name/);
-      assert.equal((await bastion('--frobnicate')).code, 2);
+      assert.equal((await bastion(['--frobnicate'])).code, 2);
+      assert.equal((await bastion(['frobnicate'])).code, 2);
     });
   });
 
   describe('when asked for help or the version', () => {
     it('should print them and exit 0', async () => {
-      assert.match((await bastion('--help')).stdout, /Usage: bastion <command>/);
-      assert.match((await bastion('certs', '--help')).stdout, /bastion certs init/);
-      assert.match((await bastion('--version')).stdout, /^\d+\.\d+\.\d+/);
+      assert.match((await bastion(['--help'])).stdout, /Usage: bastion <command>/);
+      assert.match((await bastion(['certs', '--help'])).stdout, /bastion certs init/);
+      assert.match((await bastion(['--version'])).stdout, /^\d+\.\d+\.\d+/);
+    });
+
+    it('should give every command its own --help', async () => {
+      const commands = ['new', 'certs', 'call', 'services', 'audit'];
+      const runs = await Promise.all(commands.map((command) => bastion([command, '--help'])));
+      runs.forEach((run, i) => {
+        assert.equal(run.code, 0, `${commands[i]}: ${run.stderr}`);
+        assert.match(run.stdout, new RegExp(`bastion ${commands[i]}`));
+      });
     });
   });
 });

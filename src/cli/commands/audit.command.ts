@@ -1,0 +1,59 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DEFAULT_CONTENT_TYPE } from '../../codec/codecs.js';
+import { auditTable, formatAuditTable, strictViolations } from '../../metadata/audit.js';
+import { exploreServices } from '../../metadata/explorer.js';
+import type { ServiceClass } from '../../server/server.js';
+import { CommandFailure, parseCommand, UsageError, type Command, type CommandEnv, type CommandResult } from '../command.js';
+import { toJSON } from '../output.js';
+
+const HELP = `Usage:
+  bastion audit <entry file> [--strict] [--json]
+
+Loads the application's entry module without starting it and prints each endpoint with
+its protections: mutual TLS, allowed peers, rate limit, codec and validated request. It is
+the table Bastion logs at boot.
+
+The entry is a JavaScript module (compiled output) that exports its service classes, as
+  export const services = [Greeter];
+or a default export of the options passed to Bastion.create():
+  export default { services: [Greeter], ... };
+Nothing in it may start a server when imported: keep Bastion.create()/start() in main.
+
+Options:
+  --strict   exit 1 when an endpoint lacks @RequireMutualTLS, @RateLimit or a validated request
+  --json     print the rows as JSON`;
+
+function servicesOf(exports: Record<string, unknown>, file: string): readonly ServiceClass[] {
+  const candidates = [exports['services'], (exports['default'] as { services?: unknown } | undefined)?.services, exports['default']];
+  const found = candidates.find((value) => Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'function'));
+  if (found === undefined) {
+    throw new CommandFailure(`${file} exports no service classes: export const services = [MyService], or export default { services: [...] }`);
+  }
+  return found as ServiceClass[];
+}
+
+async function run(argv: readonly string[], env: CommandEnv): Promise<CommandResult> {
+  const { values, positionals } = parseCommand(argv, { strict: { type: 'boolean' }, json: { type: 'boolean' } }, HELP);
+  if (values.help === true) return { code: 0, output: HELP };
+  if (positionals.length !== 1) throw new UsageError('bastion audit: name one entry file', HELP);
+  const file = positionals[0] as string;
+  let exports: Record<string, unknown>;
+  try {
+    exports = (await import(pathToFileURL(resolve(env.cwd, file)).href)) as Record<string, unknown>;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CommandFailure(`cannot load ${file}: ${code === 'ERR_MODULE_NOT_FOUND' ? 'no such module' : (error as Error).message}`);
+  }
+  const endpoints = exploreServices(servicesOf(exports, file), { codec: DEFAULT_CONTENT_TYPE });
+  const rows = auditTable(endpoints);
+  const problems = values.strict === true ? strictViolations(endpoints) : [];
+  const code = problems.length === 0 ? 0 : 1;
+  if (values.json === true) return { code, output: toJSON({ endpoints: rows, problems }) };
+  const table = formatAuditTable(rows);
+  if (code === 0) return { code, output: table };
+  return { code, output: `${table}\n\nstrict mode refuses ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}` };
+}
+
+/** `bastion audit`: the protection table of an application, without starting it. */
+export const auditCommand: Command = { name: 'audit', help: HELP, run };

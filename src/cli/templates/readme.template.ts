@@ -1,0 +1,30 @@
+import type { ScaffoldContext } from './scaffold-context.js';
+
+/** `README.md`: what the project is, and its two commands. */
+export function readmeTemplate(ctx: ScaffoldContext): string {
+  const pm = ctx.packageManager;
+  const registry =
+    ctx.registry === 'memory'
+      ? 'an in-memory registry (one process)'
+      : `the ${ctx.registry} registry at \`BASTION_REGISTRY\` (default ${ctx.registry === 'redis' ? 'redis://127.0.0.1:6379' : 'nats://127.0.0.1:4222'})`;
+  return `# ${ctx.packageName}
+
+A [Bastion](https://www.npmjs.com/package/bastion) service, \`${ctx.service}\`, with one
+endpoint, \`${ctx.className}.hello\`: mutual TLS with an allow list (\`${ctx.clientIdentity}\`),
+a validated request DTO, a per-caller rate limit and the JSON codec. It uses ${registry}.
+
+\`\`\`sh
+${pm} test    # builds, boots the service in-process and calls it as allowed and refused peers
+${pm} start   # serves on 127.0.0.1:4000 (PORT to change it); dev certificates go to .bastion/pki
+\`\`\`
+
+While it runs, call it from another terminal as the allowed client:
+
+\`\`\`sh
+npx bastion call ${ctx.service} ${ctx.className}.hello '{"name":"Ada"}' --identity ${ctx.clientIdentity} --address 127.0.0.1:4000
+\`\`\`
+
+\`${pm} run audit\` prints each endpoint's protections and fails if one is missing.
+The dev CA and keys in \`.bastion/\` are for development only and are ignored by git.
+`;
+}

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { bastion } from './run-cli.js';
+
+const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
+
+describe('bastion audit', () => {
+  describe('when the entry exports its services', () => {
+    it('should print one row per endpoint with its protections', async () => {
+      const run = await bastion(['audit', fixture('audit-entry.fixture.js')]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /^service\s+endpoint\s+mTLS\s+allowed peers\s+rate limit/m);
+      assert.match(run.stdout, /^stamper\s+Stamper\.stamp\s+required\s+auditor\s+100\/1000ms/m);
+      assert.match(run.stdout, /^loose\s+Loose\.ping\s+none\s+-\s+none/m);
+    });
+  });
+
+  describe('when --strict finds an unprotected endpoint', () => {
+    it('should exit 1 naming each missing protection', async () => {
+      const run = await bastion(['audit', fixture('audit-entry.fixture.js'), '--strict']);
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /loose\/Loose\.ping has no @RequireMutualTLS\(\)/);
+      assert.match(run.stderr, /loose\/Loose\.ping has no @RateLimit\(\)/);
+      assert.doesNotMatch(run.stderr, /Stamper\.stamp has no/);
+    });
+  });
+
+  describe('when every endpoint is protected and the entry exports default options', () => {
+    it('should pass --strict and print JSON rows', async () => {
+      const run = await bastion(['audit', fixture('protected-entry.fixture.js'), '--strict', '--json']);
+      assert.equal(run.code, 0, run.stderr);
+      const report = JSON.parse(run.stdout) as { endpoints: { endpoint: string; mutualTLS: string }[]; problems: string[] };
+      assert.deepEqual(report.endpoints.map((e) => [e.endpoint, e.mutualTLS]), [['Stamper.stamp', 'required']]);
+      assert.deepEqual(report.problems, []);
+    });
+  });
+
+  describe('when the entry cannot be used', () => {
+    it('should exit 1 for a missing file and for a module without services, 2 without a file', async () => {
+      const missing = await bastion(['audit', fixture('nope.js')]);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /cannot load .*nope\.js: no such module/);
+      const empty = await bastion(['audit', new URL('./run-cli.js', import.meta.url).pathname]);
+      assert.equal(empty.code, 1);
+      assert.match(empty.stderr, /exports no service classes/);
+      assert.equal((await bastion(['audit'])).code, 2);
+    });
+  });
+});

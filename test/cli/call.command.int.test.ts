@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Bastion, ensureDevPki } from '../../src/index.js';
+import { RecordingLogger } from '../fixtures/quiet-logger.js';
+import { Stamper } from '../testing/clock-service.fixture.js';
+import { bastion } from './run-cli.js';
+
+describe('bastion call', () => {
+  let dir: string;
+  let server: Bastion;
+  let address: string;
+  const call = (...args: string[]) => bastion(['call', ...args, '--pki', dir, '--address', address]);
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bastion-call-'));
+    const pki = await ensureDevPki(dir, 'bastion.local', ['stamper', 'auditor', 'intruder']);
+    const own = pki['stamper']!;
+    server = await Bastion.create({
+      services: [Stamper],
+      tls: { ca: { path: own.ca }, cert: { path: own.cert }, key: { path: own.key }, trustDomain: 'bastion.local' },
+      logger: new RecordingLogger(),
+    });
+    const bound = await server.start();
+    address = `${bound.host}:${bound.port}`;
+  });
+  after(async () => {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('when the caller is allowed', () => {
+    it('should print the reply as JSON and exit 0', async () => {
+      const run = await call('stamper', 'Stamper.stamp', '{"label":"cli"}', '--identity', 'auditor', '--metadata', 'trace-id=abc', '--timeout', '5000');
+      assert.equal(run.code, 0, run.stderr);
+      const reply = JSON.parse(run.stdout) as { label: string; caller: string };
+      assert.deepEqual([reply.label, reply.caller], ['cli', 'auditor']);
+    });
+
+    it('should take --cert/--key/--ca in place of --identity', async () => {
+      const run = await call('stamper', 'Stamper.stamp', '{"label":"x"}', '--cert', join(dir, 'auditor.crt'), '--key', join(dir, 'auditor.key'), '--ca', join(dir, 'ca.crt'));
+      assert.equal(run.code, 0, run.stderr);
+    });
+  });
+
+  describe('when the server answers with an error', () => {
+    it('should print 403 with its id for an identity that is not allowed, and exit 1', async () => {
+      const run = await call('stamper', 'Stamper.stamp', '{"label":"x"}', '--identity', 'intruder');
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /^error 403 Forbidden \[BST_ERR_SECURITY_PEER_NOT_ALLOWED\]/);
+    });
+
+    it('should print 400 with the fields for an invalid request', async () => {
+      const run = await call('stamper', 'Stamper.stamp', '{"label":"","admin":true}', '--identity', 'auditor', '--json');
+      assert.equal(run.code, 1);
+      const wire = JSON.parse(run.stderr) as { error: { code: number; fields: { path: string }[] } };
+      assert.equal(wire.error.code, 400);
+      assert.deepEqual(wire.error.fields.map((f) => f.path).sort(), ['admin', 'label']);
+    });
+
+    it('should print 404 for an unknown endpoint', async () => {
+      const run = await call('stamper', 'Stamper.nothing', '{}', '--identity', 'auditor');
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /^error 404 /);
+    });
+  });
+
+  describe('when the service is unknown at that address', () => {
+    it('should refuse the server, which proves another identity, and exit 1', async () => {
+      const run = await call('billing', 'Billing.charge', '{}', '--identity', 'auditor');
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /BST_ERR_SECURITY_SERVER_IDENTITY.*proved the identity 'stamper', not 'billing'/);
+    });
+  });
+
+  describe('when the certificate file is missing', () => {
+    it('should exit 1 naming the file', async () => {
+      const run = await call('stamper', 'Stamper.stamp', '{"label":"x"}', '--identity', 'nobody');
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /BST_ERR_SECURITY_TLS_CONFIG.*nobody\.crt.*cannot be read \(ENOENT\)/);
+    });
+  });
+
+  describe('when the command line is wrong', () => {
+    it('should exit 2 for a request that is not JSON', async () => {
+      const run = await call('stamper', 'Stamper.stamp', '{label: x}', '--identity', 'auditor');
+      assert.equal(run.code, 2);
+      assert.match(run.stderr, /the request is not valid JSON/);
+    });
+
+    it('should exit 2 for a bad address, timeout, metadata or service name', async () => {
+      const runs = await Promise.all([
+        bastion(['call', 'stamper', 'Stamper.stamp', '{}', '--address', 'nowhere']),
+        call('stamper', 'Stamper.stamp', '{}', '--timeout', 'soon'),
+        call('stamper', 'Stamper.stamp', '{}', '--metadata', 'novalue'),
+        call('../stamper', 'Stamper.stamp', '{}'),
+        bastion(['call', 'stamper']),
+      ]);
+      assert.deepEqual(runs.map((r) => r.code), [2, 2, 2, 2, 2], runs.map((r) => r.stderr).join('\n'));
+    });
+  });
+});
