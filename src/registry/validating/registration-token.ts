@@ -117,7 +117,12 @@ export function loadKeySet(keys: RegistrationKeySet): ReadonlyMap<string, KeyObj
   const out = new Map<string, KeyObject>();
   for (const [kid, key] of Object.entries(keys)) {
     if (!KID_PATTERN.test(kid)) throw new RangeError(`registration key id '${kid.slice(0, 40)}' must match ${KID_PATTERN}`);
-    const loaded = typeof key === 'string' ? createPublicKey(key) : key;
+    let loaded: KeyObject;
+    try {
+      loaded = typeof key === 'string' ? createPublicKey(key) : key;
+    } catch {
+      throw new RangeError(`registration key '${kid}' is not a PEM public key`);
+    }
     if (loaded.asymmetricKeyType !== 'ed25519') throw new RangeError(`registration key '${kid}' must be an Ed25519 public key`);
     out.set(kid, loaded.type === 'private' ? createPublicKey(loaded) : loaded);
   }
