@@ -47,8 +47,9 @@ function keyOf(policy: RateLimitPolicy, endpoint: EndpointDescriptor, level: str
  * `peer` the verified certificate identity (`anon:<remoteAddress>` without one), or a key
  * function given only the verified caller; never anything the caller claims in metadata.
  * In `reject` mode a call over the limit fails at once with a `429` carrying
- * `retryAfterMs`; when every policy is in `wait` mode it queues FIFO for up to the
- * smallest `maxWaitMs`. The handler never runs for a refused call.
+ * `retryAfterMs`; in `wait` mode (the method's policy decides, else the class's) it
+ * queues FIFO for all its buckets for up to `maxWaitMs`. The handler never runs for a
+ * refused call.
  *
  * @see docs/security/rate-limiting.md
  */
@@ -66,8 +67,9 @@ export function rateLimitWrapper(limiter: RateLimiter, metrics?: RateLimitMetric
     // endpoint of the class; a method policy beside it gets its own even with the same key kind.
     const keys = policies.map((policy, i) => keyOf(policy, endpoint, i > 0 ? 'm|' : ''));
     const keyKind = policies.map((p) => (typeof p.key === 'function' ? 'custom' : p.key)).join('+');
-    const wait = policies.every((p) => p.mode === 'wait');
-    const maxWaitMs = Math.min(...policies.map((p) => p.maxWaitMs));
+    // The most specific policy (the method's, else the class's) decides whether calls wait.
+    const { mode, maxWaitMs } = policies[policies.length - 1] as RateLimitPolicy;
+    const wait = mode === 'wait';
     const report = (allowed: boolean) =>
       metrics?.record({ service: endpoint.service, endpoint: endpoint.endpoint, keyKind, outcome: allowed ? 'allowed' : 'rejected' });
     return async (ctx: CallContext, next: Next) => {
