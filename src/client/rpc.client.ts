@@ -61,6 +61,7 @@ export class RPCClient implements Client {
   }
 
   async close(): Promise<void> {
+    this.selector.close?.();
     const connections = [...this.pool.values()];
     this.pool.clear();
     await Promise.allSettled(connections.map(async (pending) => (await pending).close()));
