@@ -1,6 +1,15 @@
 import { BastionError } from '../errors/bastion-error.js';
 import type { Clock } from '../ratelimit/clock.js';
-import type { Registry, ServiceNode } from '../registry/registry.js';
+import type { Registry, RegistryWatcher, ServiceNode } from '../registry/registry.js';
+import type { NodeFilter } from './selector.js';
+
+/** A cached node with what a filter needs from its record. */
+export interface Candidate {
+  readonly node: ServiceNode;
+  readonly version: string;
+  /** The record's metadata with the node's own over it. */
+  readonly metadata: Readonly<Record<string, string>>;
+}
 
 /** The cached nodes of one service, and where a round-robin pick goes next. */
 export interface NodeList {
@@ -9,38 +18,63 @@ export interface NodeList {
   cursor: number;
 }
 
-interface Entry extends NodeList {
-  nodes: readonly ServiceNode[];
-  readonly expiresAt: number;
+interface Entry {
+  candidates: readonly Candidate[];
+  expiresAt: number;
+  /** Round-robin cursors, one per filter, so filtered and unfiltered calls each rotate fairly. */
+  readonly cursors: Map<string, number>;
 }
+
+// Each watched service costs a watcher; past this many the least recent stop being watched.
+const MAX_WATCHED = 256;
 
 /**
  * NodeCache keeps the node list of each service for a short time (go-micro's
  * `registry/cache`), reading every version of the service from the registry once the
- * list is older than the cache time; a node marked failed is left out until then.
+ * list is older than the cache time or, when watching, as soon as the registry reports a
+ * change; a node marked failed is left out until then.
  */
 export class NodeCache {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<Entry>>();
+  private readonly watchers = new Map<string, RegistryWatcher>();
 
   constructor(
     private readonly registry: Registry,
     private readonly ttlMs: number,
     private readonly clock: Clock,
+    private readonly watch = false,
   ) {}
 
-  /** The nodes of `service`; throws a `503` BastionError when there is none. */
-  async get(service: string): Promise<NodeList> {
+  /** The nodes of `service` passing `filter`; throws a `503` BastionError when there is none. */
+  async get(service: string, filter?: NodeFilter): Promise<NodeList> {
     const entry = this.entries.get(service);
     const fresh = entry !== undefined && entry.expiresAt > this.clock.now() ? entry : await this.refresh(service);
-    if (fresh.nodes.length === 0) throw noNodes(service);
-    return fresh;
+    const nodes = filter === undefined ? fresh.candidates.map((c) => c.node) : fresh.candidates.filter((c) => matches(c, filter)).map((c) => c.node);
+    if (nodes.length === 0) throw noNodes(service);
+    const key = filter === undefined ? '' : JSON.stringify([filter.version, Object.entries(filter.metadata ?? {}).sort()]);
+    const cursors = fresh.cursors;
+    return {
+      nodes,
+      get cursor() {
+        return cursors.get(key) ?? Math.floor(Math.random() * nodes.length);
+      },
+      set cursor(value: number) {
+        cursors.set(key, value);
+      },
+    };
   }
 
   /** Leaves `node` out of the list of `service` until the next read of the registry. */
   markFailed(service: string, node: ServiceNode): void {
     const entry = this.entries.get(service);
-    if (entry !== undefined) entry.nodes = entry.nodes.filter((n) => n.id !== node.id);
+    if (entry !== undefined) entry.candidates = entry.candidates.filter((c) => c.node.id !== node.id);
+  }
+
+  /** Stops every watcher. */
+  close(): void {
+    for (const watcher of this.watchers.values()) watcher.close();
+    this.watchers.clear();
   }
 
   // Callers that miss together share one registry read instead of each making their own.
@@ -55,21 +89,48 @@ export class NodeCache {
 
   private async load(service: string): Promise<Entry> {
     const records = await this.registry.getService(service);
-    const byId = new Map<string, ServiceNode>();
-    for (const record of records) for (const node of record.nodes) if (!byId.has(node.id)) byId.set(node.id, node);
-    const nodes = [...byId.values()];
+    const byId = new Map<string, Candidate>();
+    for (const record of records) {
+      for (const node of record.nodes) {
+        if (!byId.has(node.id)) byId.set(node.id, { node, version: record.version, metadata: { ...record.metadata, ...node.metadata } });
+      }
+    }
     const previous = this.entries.get(service);
-    const entry: Entry = {
-      nodes,
-      // Clients started together would all hit the first node if every list began at 0.
-      cursor: previous?.cursor ?? Math.floor(Math.random() * Math.max(nodes.length, 1)),
-      expiresAt: this.clock.now() + this.ttlMs,
-    };
+    const entry: Entry = { candidates: [...byId.values()], expiresAt: this.clock.now() + this.ttlMs, cursors: previous?.cursors ?? new Map() };
     // Unknown services are not kept, so asking for made-up names cannot grow the cache.
-    if (nodes.length === 0) this.entries.delete(service);
-    else this.entries.set(service, entry);
+    if (entry.candidates.length === 0) {
+      this.entries.delete(service);
+      this.unwatch(service);
+    } else {
+      this.entries.set(service, entry);
+      this.startWatching(service);
+    }
     return entry;
   }
+
+  private startWatching(service: string): void {
+    if (!this.watch || this.watchers.has(service)) return;
+    if (this.watchers.size >= MAX_WATCHED) this.unwatch(this.watchers.keys().next().value as string);
+    const watcher = this.registry.watch(service);
+    this.watchers.set(service, watcher);
+    void (async () => {
+      for await (const _event of watcher) {
+        const entry = this.entries.get(service);
+        if (entry !== undefined) entry.expiresAt = 0;
+      }
+    })().catch(() => this.unwatch(service));
+  }
+
+  private unwatch(service: string): void {
+    this.watchers.get(service)?.close();
+    this.watchers.delete(service);
+  }
+}
+
+function matches(candidate: Candidate, filter: NodeFilter): boolean {
+  if (filter.version !== undefined && candidate.version !== filter.version) return false;
+  for (const [key, value] of Object.entries(filter.metadata ?? {})) if (candidate.metadata[key] !== value) return false;
+  return true;
 }
 
 function noNodes(service: string): BastionError {

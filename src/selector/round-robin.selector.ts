@@ -4,7 +4,7 @@ import { SYSTEM_CLOCK, type Clock } from '../ratelimit/clock.js';
 import type { Registry, ServiceNode } from '../registry/registry.js';
 import { NodeCache } from './node-cache.js';
 import { resolveSelectorOptions } from './options.js';
-import type { Selector, SelectorOptions } from './selector.js';
+import type { NodeFilter, Selector, SelectorOptions } from './selector.js';
 
 /** RoundRobinSelector hands out the nodes of a service in turn, from a short-lived cache. */
 @injectable()
@@ -17,11 +17,12 @@ export class RoundRobinSelector implements Selector {
     @optional() @inject(TOKENS.Clock) clock: Clock = SYSTEM_CLOCK,
     @unmanaged() options: Partial<SelectorOptions> = {},
   ) {
-    this.cache = new NodeCache(registry, resolveSelectorOptions(options).cacheTtlMs, clock);
+    const resolved = resolveSelectorOptions(options);
+    this.cache = new NodeCache(registry, resolved.cacheTtlMs, clock, resolved.watch);
   }
 
-  async select(service: string): Promise<ServiceNode> {
-    const list = await this.cache.get(service);
+  async select(service: string, filter?: NodeFilter): Promise<ServiceNode> {
+    const list = await this.cache.get(service, filter);
     const index = list.cursor % list.nodes.length;
     list.cursor = index + 1;
     return list.nodes[index] as ServiceNode;
@@ -29,5 +30,9 @@ export class RoundRobinSelector implements Selector {
 
   markFailed(service: string, node: ServiceNode): void {
     this.cache.markFailed(service, node);
+  }
+
+  close(): void {
+    this.cache.close();
   }
 }

@@ -7,16 +7,28 @@ import type { ServiceNode } from '../registry/registry.js';
 /** Selector picks a node of a service. */
 export interface Selector {
   readonly name: string;
-  /** A node of `service`; throws a `503` BastionError when none is registered. */
-  select(service: string): Promise<ServiceNode>;
+  /** A node of `service` passing `filter`; throws a `503` BastionError when there is none. */
+  select(service: string, filter?: NodeFilter): Promise<ServiceNode>;
   /** Tells the selector a node failed, so it is skipped until the registry lists it again. */
   markFailed(service: string, node: ServiceNode): void;
+  /** Stops watching the registry; safe to call twice. */
+  close?(): void;
+}
+
+/** Which nodes a call may go to: a version, and metadata every chosen node must carry. */
+export interface NodeFilter {
+  /** Exact version of the service record. */
+  readonly version?: string;
+  /** Key/value pairs the node's metadata (over its record's metadata) must hold. */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 /** Options of the caching selectors. */
 export interface SelectorOptions {
   /** How long a service's node list is reused before the registry is read again; 0 reads every time. */
   readonly cacheTtlMs: number;
+  /** Watch each cached service, so a change reaches the next call without waiting for `cacheTtlMs`. */
+  readonly watch: boolean;
 }
 
 /** Default time a node list is cached: short, so dead nodes and new ones show up quickly. */
