@@ -7,6 +7,7 @@ import type { PeerIdentity } from './security/security.js';
 import type { ServerAddress } from './server/server.js';
 import { TOKENS } from './container/tokens.js';
 import type { RateLimiter } from './ratelimit/ratelimit.js';
+import type { Registry } from './registry/registry.js';
 
 /**
  * Bastion is one application: its services, its client and the container that wires
@@ -25,11 +26,15 @@ import type { RateLimiter } from './ratelimit/ratelimit.js';
 export class Bastion {
   private started = false;
 
-  private constructor(private readonly app: BootedApp) {}
+  private constructor(
+    private readonly app: BootedApp,
+    // A registry the app made from a URL is the app's to close; one passed in is the caller's.
+    private readonly ownsRegistry: boolean,
+  ) {}
 
   /** Boots an application from its options; throws one error listing every problem found. */
   static async create(options: BastionOptions): Promise<Bastion> {
-    return new Bastion(await boot(options));
+    return new Bastion(await boot(options), typeof options.registry === 'string');
   }
 
   /** The client every call of this application goes through. */
@@ -65,5 +70,6 @@ export class Bastion {
     await this.app.client.close();
     await this.app.container.get<RateLimiter>(TOKENS.RateLimiter).close?.();
     await this.app.certificates?.close();
+    if (this.ownsRegistry) await this.app.container.get<Registry>(TOKENS.Registry).close?.();
   }
 }

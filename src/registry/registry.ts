@@ -84,5 +84,5 @@ export const DEFAULT_REGISTER_TTL_MS = 30_000;
 /** The node metadata key that carries a node's signed registration token. */
 export const REGISTRATION_TOKEN_KEY = 'bastion.token';
 
-// Errors raised (errors/catalogue.ts): BST_ERR_REGISTRY_DENIED, BST_ERR_REGISTRY_NOT_FOUND,
-// BST_ERR_REGISTRY_TOKEN, BST_ERR_REGISTRY_REPLAY, BST_ERR_REGISTRY_UNAVAILABLE.
+// Errors raised (errors/catalogue.ts): BST_ERR_REGISTRY_DENIED (the detail starts with
+// the check and a reason word such as TokenExpired or ReplayDetected), BST_ERR_REGISTRY_NOT_FOUND.
