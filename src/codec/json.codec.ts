@@ -21,7 +21,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * JSONCodec reads and writes `application/json` bodies, hardened against hostile peers:
  * size, UTF-8 and nesting depth are checked on the raw bytes before `JSON.parse`, then
  * one iterative walk refuses forbidden keys and enforces the per-value limits.
- * See docs/codecs.md.
+ * See docs/security/codecs.md.
  */
 @injectable()
 export class JSONCodec implements Codec {

@@ -34,7 +34,7 @@ const RESPONSE_VALIDATOR_OPTIONS: Readonly<ValidatorOptions> = Object.freeze({
  * StrictBinder binds decoded bodies to DTO classes with class-transformer and
  * class-validator under strict options, and refuses what those libraries let through:
  * non-plain input, a result that is not exactly an instance of the DTO (B01) and nested
- * values of the wrong shape (B04). See docs/codecs.md.
+ * values of the wrong shape (B04). See docs/security/codecs.md.
  */
 @injectable()
 export class StrictBinder implements Binder {
