@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { DeregisterOptions, RegisterOptions, Registry, RegistryWatcher, ServiceRecord } from './registry.js';
 import { checkTtl, decodeEntry, encodeEntry, entriesOf, nodeKey, recordsOf, serviceKeyPrefix, type StoredEntry } from './stored-entry.js';
-import { DEFAULT_WATCH_INTERVAL_MS, pollingWatcher } from './watch.js';
+import { watchRegistry } from './watch.js';
 
 /** Options of the file registry. */
 export interface FileRegistryOptions {
@@ -55,8 +55,7 @@ export class FileRegistry implements Registry {
   }
 
   watch(service?: string): RegistryWatcher {
-    const read = service === undefined ? () => this.listServices() : () => this.getService(service);
-    return pollingWatcher(read, this.options.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS, () => {});
+    return watchRegistry(this, service, this.options.watchIntervalMs);
   }
 
   private path(entry: StoredEntry): string {

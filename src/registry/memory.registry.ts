@@ -4,7 +4,7 @@ import { SYSTEM_CLOCK, type Clock } from '../ratelimit/clock.js';
 import { freezeHead, freezeNode, frozenRecord, type RecordHead } from './frozen.js';
 import type { RegisterOptions, Registry, RegistryWatcher, ServiceNode, ServiceRecord } from './registry.js';
 import { checkTtl } from './stored-entry.js';
-import { DEFAULT_WATCH_INTERVAL_MS, pollingWatcher } from './watch.js';
+import { watchRegistry } from './watch.js';
 
 interface StoredNode {
   readonly node: ServiceNode;
@@ -61,8 +61,7 @@ export class MemoryRegistry implements Registry {
   }
 
   watch(service?: string): RegistryWatcher {
-    const read = service === undefined ? () => this.listServices() : () => this.getService(service);
-    return pollingWatcher(read, DEFAULT_WATCH_INTERVAL_MS, () => {});
+    return watchRegistry(this, service);
   }
 
   // Expiry is lazy: reads drop what has expired, so no timer keeps the process alive.

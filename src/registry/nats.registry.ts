@@ -2,7 +2,7 @@ import { connect, type KV, type NatsConnection } from 'nats';
 import type { DeregisterOptions, RegisterOptions, Registry, RegistryWatcher, ServiceRecord } from './registry.js';
 import { checkTtl, decodeEntry, encodeEntry, entriesOf, nodeKey, recordsOf, serviceKeyPrefix, type StoredEntry } from './stored-entry.js';
 import type { ReplayCache } from './validating/replay-cache.js';
-import { DEFAULT_WATCH_INTERVAL_MS, pollingWatcher } from './watch.js';
+import { watchRegistry } from './watch.js';
 
 /** Options of the NATS JetStream KV registry. */
 export interface NATSRegistryOptions {
@@ -54,8 +54,7 @@ export class NATSRegistry implements Registry, ReplayCache {
   }
 
   watch(service?: string): RegistryWatcher {
-    const read = service === undefined ? () => this.listServices() : () => this.getService(service);
-    return pollingWatcher(read, this.options.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS, () => {});
+    return watchRegistry(this, service, this.options.watchIntervalMs);
   }
 
   async claim(nonce: string, _ttlMs: number): Promise<boolean> {

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import type { DeregisterOptions, RegisterOptions, Registry, RegistryWatcher, ServiceRecord } from './registry.js';
 import { checkTtl, decodeEntry, encodeEntry, entriesOf, nodeKey, recordsOf, serviceKeyPrefix } from './stored-entry.js';
 import type { ReplayCache } from './validating/replay-cache.js';
-import { DEFAULT_WATCH_INTERVAL_MS, pollingWatcher } from './watch.js';
+import { watchRegistry } from './watch.js';
 
 /** Options of the Redis registry. */
 export interface RedisRegistryOptions {
@@ -62,8 +62,7 @@ export class RedisRegistry implements Registry, ReplayCache {
   }
 
   watch(service?: string): RegistryWatcher {
-    const read = service === undefined ? () => this.listServices() : () => this.getService(service);
-    return pollingWatcher(read, this.options.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS, () => {});
+    return watchRegistry(this, service, this.options.watchIntervalMs);
   }
 
   /** SET NX PX is one atomic check-and-set, shared by every replica using this Redis. */

@@ -4,7 +4,7 @@
  * keyspace events need CONFIG SET; a file has none) would miss.
  */
 import { frozenRecord } from './frozen.js';
-import type { RegistryEvent, RegistryWatcher, ServiceRecord } from './registry.js';
+import type { Registry, RegistryEvent, RegistryWatcher, ServiceRecord } from './registry.js';
 
 /** How often a polling watcher compares snapshots unless told otherwise. */
 export const DEFAULT_WATCH_INTERVAL_MS = 250;
@@ -101,4 +101,11 @@ export function pollingWatcher(read: () => Promise<ServiceRecord[]>, intervalMs:
   const queue = new EventQueue(() => clearInterval(timer));
   void tick();
   return queue;
+}
+
+/** The polling watcher of one service of `registry`, or of all of them; what every backend's `watch` is. */
+export function watchRegistry(registry: Pick<Registry, 'getService' | 'listServices'>, service: string | undefined, intervalMs = DEFAULT_WATCH_INTERVAL_MS): RegistryWatcher {
+  const read = service === undefined ? () => registry.listServices() : () => registry.getService(service);
+  // A failed read is retried at the next tick; the watcher only reports what it saw change.
+  return pollingWatcher(read, intervalMs, () => {});
 }

@@ -1,6 +1,10 @@
 // Shared set-up of the backend tests: unique names per run, and a child process that
 // registers and is then killed.
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import type { Registry } from '../../src/registry/registry.js';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,4 +33,29 @@ export async function killHard(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGKILL');
   await exited;
+}
+
+// Long enough that a registrant starved of CPU by a busy suite still heartbeats in time.
+const KILL_TTL_MS = 3000;
+
+/**
+ * The crash case every backend must pass: a child registers through `url` and is killed
+ * with SIGKILL; `create()` reads the same store, and the node must be gone once its ttl ran out.
+ */
+export function describeKilledRegistrant(url: string, create: () => Registry): void {
+  describe('when a registrant process is killed with SIGKILL', () => {
+    it('should drop its node within the ttl', async () => {
+      const registry = create();
+      const child = await startRegistrant(url, 'conf-killed', KILL_TTL_MS);
+      try {
+        assert.equal((await registry.getService('conf-killed')).length, 1);
+        await killHard(child);
+        await sleep(KILL_TTL_MS + 300);
+        assert.deepEqual(await registry.getService('conf-killed'), []);
+      } finally {
+        await killHard(child);
+        await registry.close?.();
+      }
+    });
+  });
 }

@@ -2,15 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { FileRegistry } from '../../src/registry/file.registry.js';
 import { conformanceNode, conformanceRecord, describeRegistryConformance } from '../conformance/registry.conformance.js';
-import { killHard, startRegistrant } from './backend-fixtures.js';
+import { describeKilledRegistrant } from './backend-fixtures.js';
 
-// Long enough that a registrant starved of CPU by a busy suite still heartbeats in time.
-const KILL_TTL_MS = 3000;
 const root = mkdtempSync(join(tmpdir(), 'bastion-file-registry-'));
 let count = 0;
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -46,19 +43,5 @@ describe(FileRegistry.name, () => {
     });
   });
 
-  describe('when a registrant process is killed with SIGKILL', () => {
-    it('should drop its node within the ttl', async () => {
-      const directory = join(root, 'killed');
-      const registry = new FileRegistry({ directory });
-      const child = await startRegistrant(pathToFileURL(directory).toString(), 'conf-killed', KILL_TTL_MS);
-      try {
-        assert.equal((await registry.getService('conf-killed')).length, 1);
-        await killHard(child);
-        await sleep(KILL_TTL_MS + 300);
-        assert.deepEqual(await registry.getService('conf-killed'), []);
-      } finally {
-        await killHard(child);
-      }
-    });
-  });
+  describeKilledRegistrant(pathToFileURL(join(root, 'killed')).toString(), () => new FileRegistry({ directory: join(root, 'killed') }));
 });

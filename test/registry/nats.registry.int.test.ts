@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
 import { connect, type NatsConnection } from 'nats';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { NATSRegistry } from '../../src/registry/nats.registry.js';
 import { describeRegistryConformance } from '../conformance/registry.conformance.js';
 import { skipUnlessService } from '../fixtures/services.js';
-import { killHard, runId, startRegistrant } from './backend-fixtures.js';
+import { describeKilledRegistrant, runId } from './backend-fixtures.js';
 
-// Long enough that a registrant starved of CPU by a busy suite still heartbeats in time.
-const KILL_TTL_MS = 3000;
 const skip = await skipUnlessService('NATS', '127.0.0.1', 4222, 'nats-server -js');
 const bucket = runId('bastion-test-registry');
-const buckets: string[] = [];
+const buckets: string[] = [`${bucket}-killed`, `${bucket}-killed-nonces`];
 let count = 0;
 
 function nextBucket(): string {
@@ -46,19 +43,5 @@ describe(NATSRegistry.name, { skip }, () => {
     });
   });
 
-  describe('when a registrant process is killed with SIGKILL', () => {
-    it('should drop its node within the ttl', async () => {
-      const name = nextBucket();
-      const registry = new NATSRegistry({ connection, bucket: name });
-      const child = await startRegistrant(`nats://127.0.0.1:4222?bucket=${name}`, 'conf-killed', KILL_TTL_MS);
-      try {
-        assert.equal((await registry.getService('conf-killed')).length, 1);
-        await killHard(child);
-        await sleep(KILL_TTL_MS + 300);
-        assert.deepEqual(await registry.getService('conf-killed'), []);
-      } finally {
-        await killHard(child);
-      }
-    });
-  });
+  describeKilledRegistrant(`nats://127.0.0.1:4222?bucket=${bucket}-killed`, () => new NATSRegistry({ connection, bucket: `${bucket}-killed` }));
 });

@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { RedisRegistry } from '../../src/registry/redis.registry.js';
 import { describeRegistryConformance } from '../conformance/registry.conformance.js';
 import { skipUnlessService } from '../fixtures/services.js';
-import { killHard, runId, startRegistrant } from './backend-fixtures.js';
+import { describeKilledRegistrant, runId } from './backend-fixtures.js';
 
-// Long enough that a registrant starved of CPU by a busy suite still heartbeats in time.
-const KILL_TTL_MS = 3000;
 const skip = await skipUnlessService('Redis', '127.0.0.1', 6379, 'redis-server --port 6379');
 const prefix = runId('bastion-test-registry');
 let count = 0;
@@ -49,19 +46,5 @@ describe(RedisRegistry.name, { skip }, () => {
     });
   });
 
-  describe('when a registrant process is killed with SIGKILL', () => {
-    it('should drop its node within the ttl', async () => {
-      const registry = new RedisRegistry({ prefix: `${prefix}-killed` });
-      const child = await startRegistrant(`redis://127.0.0.1:6379?prefix=${prefix}-killed`, 'conf-killed', KILL_TTL_MS);
-      try {
-        assert.equal((await registry.getService('conf-killed')).length, 1);
-        await killHard(child);
-        await sleep(KILL_TTL_MS + 300);
-        assert.deepEqual(await registry.getService('conf-killed'), []);
-      } finally {
-        await killHard(child);
-        await registry.close();
-      }
-    });
-  });
+  describeKilledRegistrant(`redis://127.0.0.1:6379?prefix=${prefix}-killed`, () => new RedisRegistry({ prefix: `${prefix}-killed` }));
 });
