@@ -14,6 +14,11 @@ export function tooLarge(detail: string): BastionError {
   return new BastionError('BST_ERR_CODEC_TOO_LARGE', detail);
 }
 
+/** Throws a `413` when the body is larger than `maxBytes`; every codec's raw check starts with it. */
+export function checkBodySize(bytes: Uint8Array, maxBytes: number): void {
+  if (bytes.byteLength > maxBytes) throw tooLarge(`The request body is larger than ${maxBytes} bytes`);
+}
+
 /** A `400`: objects and arrays are nested deeper than `maxDepth` (B06). */
 export function tooDeep(maxDepth: number): BastionError {
   return new BastionError('BST_ERR_CODEC_TOO_DEEP', `The request body is nested deeper than ${maxDepth} levels`);

@@ -6,7 +6,7 @@
  */
 import { BastionError } from '../errors/bastion-error.js';
 import type { BodyContext, Codec, CodecLimits } from './codec.js';
-import { tooLarge } from './codec-errors.js';
+import { checkBodySize } from './codec-errors.js';
 import { checkDecodedValue } from './value-check.js';
 
 /** Content types a codec may declare: lower case, and registrable (the registry's endpoint pattern). */
@@ -38,7 +38,7 @@ export function defineCodec(definition: CodecDefinition): Codec {
     name: definition.name ?? contentType,
     contentType,
     checkRaw(bytes: Uint8Array, limits: CodecLimits, context?: BodyContext): void {
-      if (bytes.byteLength > limits.maxBytes) throw tooLarge(`The request body is larger than ${limits.maxBytes} bytes`);
+      checkBodySize(bytes, limits.maxBytes);
       checkRaw(bytes, limits, context);
     },
     parse(bytes: Uint8Array, limits: CodecLimits, context?: BodyContext): unknown {

@@ -3,7 +3,7 @@ import { isUtf8 } from 'node:buffer';
 import { injectable } from 'inversify';
 import { internal } from '../errors/factories.js';
 import type { Codec, CodecLimits } from './codec.js';
-import { decodeFailed, tooDeep, tooLarge } from './codec-errors.js';
+import { checkBodySize, decodeFailed, tooDeep } from './codec-errors.js';
 import { toPlainData } from './sanitize.js';
 import { checkDecodedValue } from './value-check.js';
 
@@ -30,7 +30,7 @@ export class JSONCodec implements Codec {
 
   /** Refuses oversized bodies, a leading BOM, invalid UTF-8 and nesting deeper than `maxDepth`. */
   checkRaw(bytes: Uint8Array, limits: CodecLimits): void {
-    if (bytes.byteLength > limits.maxBytes) throw tooLarge(`The request body is larger than ${limits.maxBytes} bytes`);
+    checkBodySize(bytes, limits.maxBytes);
     // RFC 8259 forbids senders a BOM; refusing it keeps exactly one accepted form.
     if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) throw decodeFailed('The request body starts with a byte order mark');
     if (!isUtf8(bytes)) throw decodeFailed('The request body is not valid UTF-8');

@@ -3,7 +3,7 @@ import { injectable } from 'inversify';
 import { Packr, Unpackr } from 'msgpackr';
 import { internal } from '../errors/factories.js';
 import type { Codec, CodecLimits } from './codec.js';
-import { tooLarge } from './codec-errors.js';
+import { checkBodySize } from './codec-errors.js';
 import { scanMessagePack } from './msgpack-scan.js';
 import { toPlainData } from './sanitize.js';
 import { checkDecodedValue } from './value-check.js';
@@ -38,7 +38,7 @@ export class MsgpackCodec implements Codec {
 
   /** Refuses oversized bodies, then scans the whole body once (depth, sizes, keys, UTF-8, extensions). */
   checkRaw(bytes: Uint8Array, limits: CodecLimits): void {
-    if (bytes.byteLength > limits.maxBytes) throw tooLarge(`The request body is larger than ${limits.maxBytes} bytes`);
+    checkBodySize(bytes, limits.maxBytes);
     if (bytes.byteLength > 0) scanMessagePack(bytes, limits, this.extensions);
   }
 

@@ -3,7 +3,7 @@ import protobuf from 'protobufjs';
 import { BastionError } from '../errors/bastion-error.js';
 import { internal } from '../errors/factories.js';
 import type { BodyContext, Codec, CodecLimits } from './codec.js';
-import { decodeFailed, tooLarge, unsupportedContentType } from './codec-errors.js';
+import { checkBodySize, decodeFailed, unsupportedContentType } from './codec-errors.js';
 import { toPlainData } from './sanitize.js';
 import { checkDecodedValue } from './value-check.js';
 
@@ -60,7 +60,7 @@ export class ProtobufCodec implements Codec {
 
   /** Refuses oversized bodies and calls with no message type for this endpoint. */
   checkRaw(bytes: Uint8Array, limits: CodecLimits, context?: BodyContext): void {
-    if (bytes.byteLength > limits.maxBytes) throw tooLarge(`The request body is larger than ${limits.maxBytes} bytes`);
+    checkBodySize(bytes, limits.maxBytes);
     if (bytes.byteLength > 0) this.typeOf(context);
   }
 
