@@ -11,12 +11,12 @@ export interface CLIRun {
 }
 
 /** Runs `bastion ...args` in `cwd` with colours off (stdout is a pipe anyway). */
-export function bastion(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CLIRun> {
+export function bastion(args: readonly string[], options: { cwd?: string; timeoutMs?: number; env?: Record<string, string | undefined> } = {}): Promise<CLIRun> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [CLI_MAIN, ...args],
-      { cwd: options.cwd, timeout: options.timeoutMs ?? 30_000, env: { ...process.env, NO_COLOR: '1' } },
+      { cwd: options.cwd, timeout: options.timeoutMs ?? 30_000, env: { ...process.env, NO_COLOR: '1', ...options.env } },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
         resolve({ code, stdout, stderr });

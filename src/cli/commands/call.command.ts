@@ -1,20 +1,24 @@
 import { join } from 'node:path';
 import { Bastion } from '../../bastion.js';
 import { staticAddressRegistry } from '../../container/static-address.js';
+import { TOKENS } from '../../container/tokens.js';
+import type { Registry } from '../../registry/registry.js';
 import { BastionError } from '../../errors/bastion-error.js';
 import { ConsoleLogger } from '../../logging/logger.js';
 import { checkServiceName, parseAddress, parseCommand, UsageError, type Command, type CommandResult } from '../command.js';
 import { toJSON } from '../output.js';
 
 const HELP = `Usage:
-  bastion call <service> <endpoint> '<json>' --address HOST:PORT [options]
+  bastion call <service> <endpoint> '<json>' (--registry URL | --address HOST:PORT) [options]
 
 Calls <endpoint> (Class.method) of <service> over mutual TLS and prints the reply as JSON.
 The server must prove <service>'s identity; the request is checked by the server's DTO.
 On error it prints the error's code, id and detail and exits 1.
 
 Options:
-  --address HOST:PORT     dial this node directly
+  --registry URL          find the service's nodes in this registry (memory:, file:///dir,
+                          redis://host:port, nats://host:port; default BASTION_REGISTRY)
+  --address HOST:PORT     dial this node directly instead
   --identity NAME         use DIR/NAME.crt and DIR/NAME.key (default cli)
   --pki DIR               the dev PKI folder (default .bastion/pki)
   --cert FILE             this caller's certificate (overrides --identity)
@@ -57,6 +61,7 @@ async function run(argv: readonly string[]): Promise<CommandResult> {
     argv,
     {
       address: { type: 'string' },
+      registry: { type: 'string' },
       identity: { type: 'string', default: 'cli' },
       pki: { type: 'string', default: '.bastion/pki' },
       cert: { type: 'string' },
@@ -77,8 +82,10 @@ async function run(argv: readonly string[]): Promise<CommandResult> {
   const request = parseRequest(body ?? '{}');
   const timeoutMs = parseTimeout(values.timeout as string);
   const metadata = parseMetadata(values.metadata as string[]);
-  if (values.address === undefined) throw new UsageError('bastion call: give the node with --address HOST:PORT', HELP);
-  const address = parseAddress(values.address as string, HELP);
+  const registryUrl = (values.registry as string | undefined) ?? process.env['BASTION_REGISTRY'];
+  if (values.address !== undefined && values.registry !== undefined) throw new UsageError('bastion call: give --registry or --address, not both', HELP);
+  if (values.address === undefined && registryUrl === undefined) throw new UsageError('bastion call: give --registry URL or --address HOST:PORT', HELP);
+  const registry = values.address === undefined ? (registryUrl as string) : await staticAddressRegistry(service, parseAddress(values.address as string, HELP));
   const pki = values.pki as string;
   const identity = values.identity as string;
 
@@ -89,7 +96,7 @@ async function run(argv: readonly string[]): Promise<CommandResult> {
       key: { path: (values.key as string | undefined) ?? join(pki, `${identity}.key`) },
       trustDomain: values['trust-domain'] as string,
     },
-    registry: await staticAddressRegistry(service, address),
+    registry,
     registryPolicy: { allowServices: [service] },
     logger: new ConsoleLogger('error'),
   });
@@ -102,6 +109,8 @@ async function run(argv: readonly string[]): Promise<CommandResult> {
     return { code: 1, output };
   } finally {
     await app.stop();
+    // stop() leaves the registry to its owner, and a Redis or NATS connection would keep the process alive.
+    await app.container.get<Registry>(TOKENS.InnerRegistry).close?.();
   }
 }
 

@@ -1,12 +1,52 @@
-import { parseCommand, UsageError, type Command, type CommandResult } from '../command.js';
+import { openRegistryReader } from '../../container/registry-reader.js';
+import { ConsoleLogger } from '../../logging/logger.js';
+import type { ServiceRecord } from '../../registry/registry.js';
+import { checkServiceName, parseCommand, UsageError, type Command, type CommandResult } from '../command.js';
+import { formatColumns, toJSON } from '../output.js';
 
 const HELP = `Usage:
-  bastion services [name] --registry URL [--json]`;
+  bastion services [name] [--registry URL] [--json]
+
+Lists the services in a registry with their versions, nodes and endpoints; with a name,
+only that service. Records go through the same checks a client applies on read, so a
+malformed record written straight into the store is not shown (a warning says so).
+
+Options:
+  --registry URL   memory:, file:///dir, redis://host:port or nats://host:port
+                   (default: the BASTION_REGISTRY environment variable)
+  --json           print the records as JSON`;
+
+function render(records: readonly ServiceRecord[]): string {
+  const rows = [['service', 'version', 'node', 'address', 'endpoints']];
+  for (const record of records) {
+    const endpoints = record.endpoints.map((e) => e.name).join(', ') || '-';
+    if (record.nodes.length === 0) rows.push([record.name, record.version, '-', '-', endpoints]);
+    for (const node of record.nodes) rows.push([record.name, record.version, node.id, `${node.host}:${node.port}`, endpoints]);
+  }
+  return formatColumns(rows);
+}
 
 async function run(argv: readonly string[]): Promise<CommandResult> {
-  const { values } = parseCommand(argv, { registry: { type: 'string' }, json: { type: 'boolean' } }, HELP);
+  const { values, positionals } = parseCommand(argv, { registry: { type: 'string' }, json: { type: 'boolean' } }, HELP);
   if (values.help === true) return { code: 0, output: HELP };
-  throw new UsageError('bastion services: --registry is required', HELP);
+  if (positionals.length > 1) throw new UsageError('bastion services: at most one service name', HELP);
+  const name = positionals[0] === undefined ? undefined : checkServiceName(positionals[0], HELP);
+  const url = (values.registry as string | undefined) ?? process.env['BASTION_REGISTRY'];
+  if (url === undefined) throw new UsageError('bastion services: give --registry URL (or set BASTION_REGISTRY)', HELP);
+  let reader;
+  try {
+    reader = openRegistryReader(url, new ConsoleLogger('warn'));
+  } catch (error) {
+    throw new UsageError((error as Error).message, HELP);
+  }
+  try {
+    const records = name === undefined ? await reader.registry.listServices() : await reader.registry.getService(name);
+    const sorted = [...records].sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
+    if (name !== undefined && sorted.length === 0) return { code: 1, output: `service '${name}' is not in ${url.replace(/\/\/[^@/]*@/, '//***@')}` };
+    return { code: 0, output: values.json === true ? toJSON(sorted) : sorted.length === 0 ? 'no services registered' : render(sorted) };
+  } finally {
+    await reader.close();
+  }
 }
 
 /** `bastion services`: the services, versions, nodes and endpoints in a registry. */

@@ -1,9 +1,9 @@
 import type { ScaffoldContext } from './scaffold-context.js';
 
-const REGISTRY: Record<ScaffoldContext['registry'], { import: string; make: string }> = {
-  memory: { import: 'MemoryRegistry', make: 'new MemoryRegistry()' },
-  redis: { import: 'registryFromUrl', make: "registryFromUrl(process.env['BASTION_REGISTRY'] ?? 'redis://127.0.0.1:6379')" },
-  nats: { import: 'registryFromUrl', make: "registryFromUrl(process.env['BASTION_REGISTRY'] ?? 'nats://127.0.0.1:4222')" },
+const REGISTRY_URL: Record<ScaffoldContext['registry'], string> = {
+  memory: 'memory:',
+  redis: 'redis://127.0.0.1:6379',
+  nats: 'nats://127.0.0.1:4222',
 };
 
 /**
@@ -11,8 +11,7 @@ const REGISTRY: Record<ScaffoldContext['registry'], { import: string; make: stri
  * \`bastion audit dist/src/app.js\` can load it without starting anything.
  */
 export function appTemplate(ctx: ScaffoldContext): string {
-  const registry = REGISTRY[ctx.registry];
-  return `import { ensureDevPki, ${registry.import}, type BastionOptions } from 'bastion';
+  return `import { ensureDevPki, type BastionOptions } from 'bastion';
 import { ${ctx.className} } from './${ctx.service}.service.js';
 
 /** The service classes of this application (what \`bastion audit\` reads). */
@@ -29,7 +28,8 @@ export async function appOptions(): Promise<BastionOptions> {
   return {
     services,
     strict: true,
-    registry: ${registry.make},
+    // memory: serves this process only; redis:// and nats:// let other processes (and \`bastion call --registry\`) find it.
+    registry: process.env['BASTION_REGISTRY'] ?? '${REGISTRY_URL[ctx.registry]}',
     server: { port: Number(process.env['PORT'] ?? 4000) },
     tls: { ca: { path: own.ca }, cert: { path: own.cert }, key: { path: own.key }, trustDomain: TRUST_DOMAIN },
   };

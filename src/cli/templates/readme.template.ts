@@ -7,6 +7,9 @@ export function readmeTemplate(ctx: ScaffoldContext): string {
     ctx.registry === 'memory'
       ? 'an in-memory registry (one process)'
       : `the ${ctx.registry} registry at \`BASTION_REGISTRY\` (default ${ctx.registry === 'redis' ? 'redis://127.0.0.1:6379' : 'nats://127.0.0.1:4222'})`;
+  const url = ctx.registry === 'redis' ? 'redis://127.0.0.1:6379' : 'nats://127.0.0.1:4222';
+  const where = ctx.registry === 'memory' ? '--address 127.0.0.1:4000' : `--registry ${url}`;
+  const call = `npx bastion call ${ctx.service} ${ctx.className}.hello '{"name":"Ada"}' --identity ${ctx.clientIdentity} ${where}`;
   return `# ${ctx.packageName}
 
 A [Bastion](https://www.npmjs.com/package/bastion) service, \`${ctx.service}\`, with one
@@ -21,7 +24,7 @@ ${pm} start   # serves on 127.0.0.1:4000 (PORT to change it); dev certificates g
 While it runs, call it from another terminal as the allowed client:
 
 \`\`\`sh
-npx bastion call ${ctx.service} ${ctx.className}.hello '{"name":"Ada"}' --identity ${ctx.clientIdentity} --address 127.0.0.1:4000
+${call}
 \`\`\`
 
 \`${pm} run audit\` prints each endpoint's protections and fails if one is missing.
