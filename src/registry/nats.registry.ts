@@ -1,4 +1,4 @@
-import { connect, type KV, type NatsConnection } from 'nats';
+import type { KV, NatsConnection } from 'nats';
 import type { DeregisterOptions, RegisterOptions, Registry, RegistryWatcher, ServiceRecord } from './registry.js';
 import { checkTtl, decodeEntry, encodeEntry, entriesOf, nodeKey, recordsOf, serviceKeyPrefix, type StoredEntry } from './stored-entry.js';
 import type { ReplayCache } from './validating/replay-cache.js';
@@ -81,7 +81,11 @@ export class NATSRegistry implements Registry, ReplayCache {
 
   private open(): Promise<{ entries: KV; nonces: KV }> {
     this.buckets ??= (async () => {
-      this.connection = this.options.connection !== undefined ? Promise.resolve(this.options.connection) : connect({ servers: this.options.url ?? 'nats://127.0.0.1:4222' });
+      // The nats client is loaded on first use, so an app that never picks NATS never loads it.
+      this.connection =
+        this.options.connection !== undefined
+          ? Promise.resolve(this.options.connection)
+          : import('nats').then(({ connect }) => connect({ servers: this.options.url ?? 'nats://127.0.0.1:4222' }));
       const js = (await this.connection).jetstream();
       const bucket = this.options.bucket ?? DEFAULT_BUCKET;
       const ttl = this.options.bucketTtlMs ?? DEFAULT_BUCKET_TTL_MS;

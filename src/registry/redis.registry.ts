@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { DeregisterOptions, RegisterOptions, Registry, RegistryWatcher, ServiceRecord } from './registry.js';
 import { checkTtl, decodeEntry, encodeEntry, entriesOf, nodeKey, recordsOf, serviceKeyPrefix } from './stored-entry.js';
 import type { ReplayCache } from './validating/replay-cache.js';
@@ -28,20 +28,19 @@ function escapeGlob(text: string): string {
  */
 export class RedisRegistry implements Registry, ReplayCache {
   readonly name = 'redis';
-  private readonly client: Redis;
+  private client: Promise<Redis> | undefined;
   private readonly owned: boolean;
   private readonly prefix: string;
   private closed = false;
 
   constructor(private readonly options: RedisRegistryOptions = {}) {
     this.owned = options.client === undefined;
-    this.client = options.client ?? new Redis(options.url ?? 'redis://127.0.0.1:6379', { lazyConnect: false, maxRetriesPerRequest: 2 });
     this.prefix = `${options.prefix ?? 'bastion:registry'}:`;
   }
 
   async register(record: ServiceRecord, options: RegisterOptions): Promise<void> {
     checkTtl(options.ttlMs);
-    const multi = this.client.multi();
+    const multi = (await this.redis()).multi();
     for (const entry of entriesOf(record, options.ttlMs, Date.now())) {
       multi.set(this.prefix + nodeKey(entry.head.name, entry.head.version, entry.node.id), encodeEntry(entry), 'PX', Math.ceil(options.ttlMs));
     }
@@ -50,7 +49,7 @@ export class RedisRegistry implements Registry, ReplayCache {
 
   async deregister(record: ServiceRecord, _options?: DeregisterOptions): Promise<void> {
     const keys = record.nodes.map((node) => this.prefix + nodeKey(record.name, record.version, node.id));
-    if (keys.length > 0) await this.client.del(...keys);
+    if (keys.length > 0) await (await this.redis()).del(...keys);
   }
 
   getService(name: string): Promise<ServiceRecord[]> {
@@ -67,27 +66,39 @@ export class RedisRegistry implements Registry, ReplayCache {
 
   /** SET NX PX is one atomic check-and-set, shared by every replica using this Redis. */
   async claim(nonce: string, ttlMs: number): Promise<boolean> {
-    const result = await this.client.set(`${this.prefix}nonce:${nonce}`, '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX');
+    const result = await (await this.redis()).set(`${this.prefix}nonce:${nonce}`, '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX');
     return result === 'OK';
   }
 
   async close(): Promise<void> {
     if (this.closed || !this.owned) return;
     this.closed = true;
-    await this.client.quit().catch(() => this.client.disconnect());
+    if (this.client === undefined) return;
+    const client = await this.client;
+    await client.quit().catch(() => client.disconnect());
+  }
+
+  // ioredis is loaded on first use, so an app that never picks Redis never loads it.
+  private redis(): Promise<Redis> {
+    this.client ??=
+      this.options.client !== undefined
+        ? Promise.resolve(this.options.client)
+        : import('ioredis').then(({ Redis }) => new Redis(this.options.url ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 2 }));
+    return this.client;
   }
 
   private async read(keyPrefix: string, name: string | undefined): Promise<ServiceRecord[]> {
+    const client = await this.redis();
     const keys: string[] = [];
     let cursor = '0';
     do {
-      const [next, batch] = await this.client.scan(cursor, 'MATCH', `${escapeGlob(this.prefix + keyPrefix)}*`, 'COUNT', SCAN_COUNT);
+      const [next, batch] = await client.scan(cursor, 'MATCH', `${escapeGlob(this.prefix + keyPrefix)}*`, 'COUNT', SCAN_COUNT);
       cursor = next;
       keys.push(...batch);
     } while (cursor !== '0');
     const values: (string | null)[] = [];
     // Bounded MGETs keep one reply from growing with the whole registry.
-    for (let i = 0; i < keys.length; i += SCAN_COUNT) values.push(...(await this.client.mget(keys.slice(i, i + SCAN_COUNT))));
+    for (let i = 0; i < keys.length; i += SCAN_COUNT) values.push(...(await client.mget(keys.slice(i, i + SCAN_COUNT))));
     return recordsOf(values.map(decodeEntry), Date.now(), name);
   }
 }
