@@ -35,9 +35,19 @@ export { MsgpackCodec, type MsgpackCodecOptions } from './codec/msgpack.codec.js
 export { ProtobufCodec, type ProtobufCodecOptions, type ProtobufMessages } from './codec/protobuf.codec.js';
 export { DEFAULT_CODEC_LIMITS } from './codec/options.js';
 export { toPlainData } from './codec/sanitize.js';
-export type { Registry, ServiceRecord, ServiceNode } from './registry/registry.js';
+export type { Registry, ServiceRecord, ServiceNode, RegisterOptions, DeregisterOptions, RegistryEvent, RegistryWatcher } from './registry/registry.js';
 export { MemoryRegistry } from './registry/memory.registry.js';
-export type { RegistryPolicy } from './registry/validating/policy.js';
+export { FileRegistry } from './registry/file.registry.js';
+export { RedisRegistry } from './registry/redis.registry.js';
+export { NATSRegistry } from './registry/nats.registry.js';
+export { registryFromUrl } from './container/registry-url.js';
+export type { RegistryPolicy, RegistrationCheck } from './registry/validating/policy.js';
+export { ValidatingRegistry } from './registry/validating/validating.registry.js';
+export { resolveRegistryPolicy } from './registry/validating/policy.js';
+export { signedRegistrationCheck, identityBindingCheck, sourceAddressCheck, requiredMetadataCheck } from './registry/validating/checks.js';
+export { createRegistrationKeys, RegistrationTokenSigner, type RegistrationKeyPair } from './registry/validating/registration-token.js';
+export { loadRegistryPolicyFile, registryPolicyFromJSON } from './registry/validating/policy-file.js';
+export type { NodeFilter } from './selector/selector.js';
 export type { Logger, LogLevel } from './logging/logger.js';
 export { ConsoleLogger } from './logging/logger.js';
 
