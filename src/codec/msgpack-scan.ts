@@ -12,8 +12,8 @@ import { decodeFailed, forbiddenKey, tooDeep, tooLarge } from './codec-errors.js
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
-/** Longest forbidden key in bytes; longer keys need no comparison. */
-const LONGEST_FORBIDDEN = Math.max(...[...FORBIDDEN_KEYS].map((key) => key.length));
+/** The forbidden keys as bytes (all ASCII), compared in place without decoding the key. */
+const FORBIDDEN_BYTES: readonly (readonly [string, Uint8Array])[] = [...FORBIDDEN_KEYS].map((key) => [key, Buffer.from(key, 'latin1')]);
 
 /** Throws a `400`/`413` BastionError unless `bytes` is one well-formed MessagePack value within `limits`. */
 export function scanMessagePack(bytes: Uint8Array, limits: CodecLimits, allowedExtensions: ReadonlySet<number>): void {
@@ -50,13 +50,21 @@ export function scanMessagePack(bytes: Uint8Array, limits: CodecLimits, allowedE
   };
   const string = (length: number, isKey: boolean): void => {
     need(length);
-    const text = bytes.subarray(pos, pos + length);
-    if (!isUtf8(text)) throw decodeFailed('A string in the MessagePack body is not valid UTF-8');
-    if (isKey && length <= LONGEST_FORBIDDEN) {
-      const key = Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8');
-      if (FORBIDDEN_KEYS.has(key)) throw forbiddenKey(key);
+    const stop = pos + length;
+    // Most strings are ASCII; only a string with a high byte pays for the full UTF-8 check.
+    let ascii = true;
+    for (let i = pos; i < stop; i++) {
+      if ((bytes[i] as number) >= 0x80) {
+        ascii = false;
+        break;
+      }
     }
-    pos += length;
+    if (!ascii && !isUtf8(bytes.subarray(pos, stop))) throw decodeFailed('A string in the MessagePack body is not valid UTF-8');
+    if (isKey && ascii) {
+      const key = forbiddenAt(bytes, pos, length);
+      if (key !== undefined) throw forbiddenKey(key);
+    }
+    pos = stop;
   };
   const extension = (length: number): void => {
     need(1 + length);
@@ -122,4 +130,15 @@ export function scanMessagePack(bytes: Uint8Array, limits: CodecLimits, allowedE
     }
   }
   if (pos !== end) throw decodeFailed('The MessagePack body holds more than one value');
+}
+
+/** The forbidden key the ASCII string at `bytes[start..start+length)` spells, if any. */
+function forbiddenAt(bytes: Uint8Array, start: number, length: number): string | undefined {
+  for (const [key, spelled] of FORBIDDEN_BYTES) {
+    if (spelled.length !== length) continue;
+    let same = true;
+    for (let i = 0; i < length && same; i++) same = bytes[start + i] === spelled[i];
+    if (same) return key;
+  }
+  return undefined;
 }
