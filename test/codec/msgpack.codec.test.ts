@@ -30,6 +30,13 @@ describe(MsgpackCodec.name, () => {
       });
     });
 
+    describe('when keys and strings are not ASCII', () => {
+      it('should decode them unchanged', () => {
+        const value = { 'ключ': 'значение', emoji: '🦉', '__proto__x': 'not forbidden' };
+        assert.deepEqual(decodeBody(codec, encodeBody(codec, value), limits), value);
+      });
+    });
+
     describe('when the value holds a __proto__ own key', () => {
       it('should never write it', () => {
         const hostile = JSON.parse('{"a":1,"__proto__":{"polluted":1}}') as object;
