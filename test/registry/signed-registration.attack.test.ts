@@ -1,6 +1,7 @@
 // Attacks on signed registration: missing, wrong-key, tampered, expired, future, overlong
 // and replayed tokens (B27, B28), on one registry and on two replicas sharing Redis.
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, beforeEach, describe, it } from 'node:test';
 import { BastionError } from '../../src/errors/bastion-error.js';
 import { MemoryRegistry } from '../../src/registry/memory.registry.js';
@@ -11,6 +12,7 @@ import { resolveRegistryPolicy } from '../../src/registry/validating/policy.js';
 import { createRegistrationKeys, newNonce, RegistrationTokenSigner, signRegistrationToken, type TokenClaims } from '../../src/registry/validating/registration-token.js';
 import type { ReplayCache } from '../../src/registry/validating/replay-cache.js';
 import { ValidatingRegistry } from '../../src/registry/validating/validating.registry.js';
+import { nextEvent } from '../conformance/registry.conformance.js';
 import { skipUnlessService } from '../fixtures/services.js';
 import { runId } from './backend-fixtures.js';
 import { CountingRegistry, node, record, RecordingLogger } from './registry-fixtures.js';
@@ -161,6 +163,29 @@ describe(ValidatingRegistry.name, () => {
         const nodes = (await reader.getService('orders')).flatMap((r) => r.nodes.map((n) => n.id));
         assert.deepEqual(nodes, ['orders-1']);
         assert.equal(logger.events('registry_record_dropped').length, 3);
+      });
+    });
+  });
+
+  describe('.watch with signedRegistrationCheck', () => {
+    describe('when a forged node and a signed node appear in the store', () => {
+      it('should report only the signed one, and its removal', async () => {
+        const memory = new MemoryRegistry();
+        const reader = guarded(new CountingRegistry(memory), logger);
+        const watcher = reader.watch('orders');
+        try {
+          await sleep(400);
+          await memory.register(record('orders', { nodes: [node('evil-1', { host: '10.6.6.6' })] }), TTL);
+          await memory.register(signed(orders), TTL);
+          const created = await nextEvent(watcher);
+          assert.deepEqual([created.type, created.record.nodes.map((n) => n.id)], ['create', ['orders-1']]);
+          await memory.deregister(orders);
+          const deleted = await nextEvent(watcher);
+          assert.deepEqual([deleted.type, deleted.record.nodes.map((n) => n.id)], ['delete', ['orders-1']]);
+          assert.ok(logger.events('registry_record_dropped').some((d) => d['node'] === 'evil-1'));
+        } finally {
+          watcher.close();
+        }
       });
     });
   });

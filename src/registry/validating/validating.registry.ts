@@ -36,6 +36,8 @@ export class ValidatingRegistry implements Registry {
     const clean = await this.admit('register', record, checked.value, checked.reason);
     // admit() has thrown unless the options passed their check.
     await this.inner.register(clean, checked.value as RegisterOptions);
+    // Counted by the metrics as an accepted registration (docs/observability.md).
+    this.logger.debug('registration_accepted', { service: clean.name });
   }
 
   async deregister(record: ServiceRecord, options?: DeregisterOptions): Promise<void> {
@@ -62,7 +64,12 @@ export class ValidatingRegistry implements Registry {
       for await (const event of inner) {
         const [trusted] = await this.trusted([event.record], service);
         if (trusted !== undefined) queue.push({ type: event.type, record: trusted });
-        else if (event.type === 'delete') queue.push(event);
+        // A node that left may no longer pass (its token expired): its going is still news,
+        // passed on as a clean copy once the record is well formed.
+        else if (event.type === 'delete') {
+          const clean = this.validator.checkRecord(event.record).value;
+          if (clean !== undefined) queue.push({ type: 'delete', record: clean });
+        }
       }
       queue.close();
     })().catch(() => queue.close());
