@@ -27,6 +27,16 @@ export interface ProtobufCodecOptions {
  */
 const TO_OBJECT: protobuf.IConversionOptions = Object.freeze({ longs: String, enums: String, defaults: false, arrays: false, objects: false, oneofs: false });
 
+/**
+ * Refuses invalid UTF-8 in every string field. proto3 schemas already verify it; proto2
+ * ones would otherwise decode it with replacement characters (silent corruption).
+ */
+class StrictReader extends protobuf.Reader {
+  override string(): string {
+    return this.stringVerify();
+  }
+}
+
 interface EndpointTypes {
   readonly request: protobuf.Type | undefined;
   readonly response: protobuf.Type | undefined;
@@ -36,7 +46,7 @@ interface EndpointTypes {
  * ProtobufCodec reads and writes `application/protobuf` bodies with message types loaded
  * from local `.proto` files at boot, one request and one response type per endpoint.
  * Unknown fields are dropped by the decoder (protobuf's forward-compatibility rule) and
- * never reach the handler; wrong wire types and truncated messages are `400`s. Decoded
+ * never reach the handler; wrong wire types, truncated messages and invalid UTF-8 are `400`s. Decoded
  * messages go through the same key filter and limits as JSON. See docs/security/codecs.md.
  */
 export class ProtobufCodec implements Codec {
@@ -69,7 +79,7 @@ export class ProtobufCodec implements Codec {
     const type = this.typeOf(context);
     let value: unknown;
     try {
-      value = type.toObject(type.decode(bytes), TO_OBJECT);
+      value = type.toObject(type.decode(new StrictReader(bytes)), TO_OBJECT);
     } catch (error) {
       // Wrong wire types, truncation and recursion too deep for the decoder all land here.
       throw decodeFailed('The request body is not a valid protobuf message', error);

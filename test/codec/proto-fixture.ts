@@ -24,6 +24,14 @@ message Node {
 }
 `;
 
+/** A proto2 schema: its string fields are not UTF-8-verified by protobufjs itself. */
+export const LEGACY_PROTO = `syntax = "proto2";
+package legacy;
+message Note {
+  optional string text = 1;
+}
+`;
+
 /** A temporary directory holding `greeter.proto`; `cleanup()` removes it. */
 export function writeProtoFiles(extra: Record<string, string> = {}): { dir: string; greeter: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'bastion-proto-'));

@@ -7,7 +7,7 @@ import { DEFAULT_CODEC_LIMITS } from '../../src/codec/options.js';
 import { decodeBody, encodeBody } from '../../src/codec/pipeline.js';
 import { ProtobufCodec } from '../../src/codec/protobuf.codec.js';
 import { BastionError } from '../../src/errors/bastion-error.js';
-import { GREETER_ENDPOINTS, writeProtoFiles } from './proto-fixture.js';
+import { GREETER_ENDPOINTS, LEGACY_PROTO, writeProtoFiles } from './proto-fixture.js';
 import { prototypeKeys, throwsBastion } from './support.js';
 
 const limits = DEFAULT_CODEC_LIMITS;
@@ -101,6 +101,22 @@ describe(ProtobufCodec.name, () => {
         // field 1 (string) sent as a 64-bit fixed value, then a wire type 7 that does not exist
         throwsBastion(() => decodeBody(codec, Uint8Array.of(0x09, 1, 2, 3, 4, 5, 6, 7, 8, 0x0f), limits, request), 'BST_ERR_CODEC_DECODE', 400);
         throwsBastion(() => decodeBody(codec, Uint8Array.of(0x0f), limits, request), 'BST_ERR_CODEC_DECODE', 400);
+      });
+    });
+
+    describe('when a string field holds invalid UTF-8', () => {
+      it('should answer 400 for proto3 and proto2 schemas alike, never replace it', () => {
+        const invalid = Uint8Array.of(0x0a, 0x02, 0xc3, 0x28);
+        throwsBastion(() => decodeBody(codec, invalid, limits, request), 'BST_ERR_CODEC_DECODE', 400);
+        const legacy = writeProtoFiles({ 'legacy.proto': LEGACY_PROTO });
+        try {
+          const proto2 = new ProtobufCodec({ files: [join(legacy.dir, 'legacy.proto')], endpoints: { 'Notes.add': { request: 'legacy.Note' } } });
+          const context = { endpoint: 'Notes.add', body: 'request' } as const;
+          throwsBastion(() => decodeBody(proto2, invalid, limits, context), 'BST_ERR_CODEC_DECODE', 400);
+          assert.deepEqual(decodeBody(proto2, Uint8Array.of(0x0a, 0x02, 0xc3, 0xa9), limits, context), { text: 'é' });
+        } finally {
+          legacy.cleanup();
+        }
       });
     });
 
