@@ -8,6 +8,9 @@ import type { ServerAddress } from './server/server.js';
 import { TOKENS } from './container/tokens.js';
 import type { RateLimiter } from './ratelimit/ratelimit.js';
 import type { Registry } from './registry/registry.js';
+import type { Broker } from './broker/broker.js';
+import type { Publisher } from './broker/publisher.js';
+import type { Subscribers } from './broker/subscribers.js';
 
 /**
  * Bastion is one application: its services, its client and the container that wires
@@ -43,6 +46,11 @@ export class Bastion {
   }
 
   /** The identity this application's current certificate proves; `undefined` in insecure mode. */
+  /** Publishes messages to the topics `@Subscribe` methods listen on (docs/pubsub.md). */
+  get broker(): Publisher {
+    return this.app.container.get<Publisher>(TOKENS.Publisher);
+  }
+
   get identity(): PeerIdentity | undefined {
     return this.app.certificates?.current().identity;
   }
@@ -59,17 +67,23 @@ export class Bastion {
 
   /** Listens, registers every service, and resolves with the bound address. */
   async start(): Promise<ServerAddress> {
-    const address = await this.app.server.start();
+    const subscribers = this.app.container.get<Subscribers>(TOKENS.SubscriberRunner);
+    // An app of subscribers only has nothing to listen on; one with neither is refused by the server.
+    const onlySubscribers = this.app.endpoints.length === 0 && this.app.container.get<readonly unknown[]>(TOKENS.Subscribers).length > 0;
+    const address = onlySubscribers ? { host: '', port: 0 } : await this.app.server.start();
     this.started = true;
     return address;
   }
 
   /** Deregisters, stops accepting, drains in-flight calls, closes connections. Safe to call twice. */
   async stop(): Promise<void> {
-    if (this.started) await this.app.server.stop();
+    await this.app.container.get<Subscribers>(TOKENS.SubscriberRunner).stop();
+    if (this.started && this.app.endpoints.length > 0) await this.app.server.stop();
     await this.app.client.close();
     await this.app.container.get<RateLimiter>(TOKENS.RateLimiter).close?.();
     await this.app.certificates?.close();
     if (this.ownsRegistry) await this.app.container.get<Registry>(TOKENS.Registry).close?.();
   }
+    await subscribers.start();
 }
+    await this.app.container.get<Broker>(TOKENS.Broker).close();

@@ -12,6 +12,12 @@ export { RateLimit, type RateLimitOptions } from './decorators/rate-limit.decora
 export { Codec, type CodecChoice, type CodecClass } from './decorators/codec.decorator.js';
 export { MaxInFlight } from './decorators/max-in-flight.decorator.js';
 export { UseWrappers } from './decorators/use-wrappers.decorator.js';
+export { Subscribe, type SubscribeOptions } from './decorators/subscribe.decorator.js';
+export type { Broker, BrokerMessage, Disposition, DeliveryInfo, MessageContext, MessageHandler, Subscription } from './broker/broker.js';
+export { MemoryBroker } from './broker/memory.broker.js';
+export type { NatsBrokerOptions } from './broker/nats.broker.js';
+export type { Publisher, PublishOptions } from './broker/publisher.js';
+export { brokerModule, natsBrokerModule } from './container/broker.module.js';
 
 export { BastionError, type FieldError, type WireError } from './errors/bastion-error.js';
 export { ERROR_CATALOGUE, type ErrorCode, type ErrorId } from './errors/catalogue.js';

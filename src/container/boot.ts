@@ -9,7 +9,7 @@ import { declaredCodecs } from '../decorators/codec.decorator.js';
 import { declaredCodecs } from '../decorators/codec.decorator.js';
 import { ConsoleLogger } from '../logging/logger.js';
 import { auditTable, strictViolations, type AuditRow } from '../metadata/audit.js';
-import { exploreServices } from '../metadata/explorer.js';
+import { exploreServices, exploreSubscribers } from '../metadata/explorer.js';
 import { resolveRateLimiterOptions } from '../ratelimit/options.js';
 import { MemoryRegistry } from '../registry/memory.registry.js';
 import { resolveRegistryPolicy } from '../registry/validating/policy.js';
@@ -67,6 +67,10 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
   const problems: string[] = [];
   const endpoints = exploreServices(services, { codec: DEFAULT_CONTENT_TYPE });
   if (options.strict === true) problems.push(...strictViolations(endpoints));
+  const subscribers = exploreSubscribers(services, { codec: DEFAULT_CONTENT_TYPE });
+  for (const subscriber of subscribers) {
+    if (subscriber.mutualTLS !== undefined) problems.push(`${subscriber.service}/${subscriber.endpoint}: @RequireMutualTLS cannot apply to @Subscribe, a message carries no certificate`);
+  }
   if (requestModeUnused(options.tls, endpoints)) {
     logger.warn('tls_request_mode_unused', { detail: "clientAuth 'request' lets anonymous callers in, but every endpoint has @RequireMutualTLS" });
   }
@@ -83,6 +87,7 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
     logger,
     endpoints,
     wrappers: options.wrappers ?? [],
+    subscribers,
     clientWrappers: options.clientWrappers ?? [],
     innerRegistry: optionProblems('registry', () => (typeof options.registry === 'string' ? registryFromUrl(options.registry) : (options.registry ?? new MemoryRegistry())), problems),
     registrationSigner: options.registrationKey === undefined ? undefined : optionProblems('registrationKey', () => new RegistrationTokenSigner(options.registrationKey as RegistrationSignerOptions), problems),
@@ -109,7 +114,7 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
 
   const codecs = container.get<CodecLookup>(TOKENS.CodecLookup);
   const binder = container.get<Binder>(TOKENS.Binder);
-  for (const endpoint of endpoints) {
+  for (const endpoint of [...endpoints, ...subscribers]) {
     const name = `${endpoint.service}/${endpoint.endpoint}`;
     if (!codecs.has(endpoint.codec)) problems.push(`${name} uses codec '${endpoint.codec}', which is not bound`);
     else {

@@ -2,6 +2,10 @@ import { ContainerModule } from 'inversify';
 import type { ClientWrapper } from '../client/client.js';
 import type { ClientOptions } from '../client/options.js';
 import { RPCClient } from '../client/rpc.client.js';
+import type { SubscriberDescriptor } from '../broker/broker.js';
+import { MemoryBroker } from '../broker/memory.broker.js';
+import { Publisher } from '../broker/publisher.js';
+import { Subscribers } from '../broker/subscribers.js';
 import type { CodecLimits } from '../codec/codec.js';
 import { CodecRegistry } from '../codec/codecs.js';
 import { JSONCodec } from '../codec/json.codec.js';
@@ -42,6 +46,7 @@ export interface DefaultsConfig {
   readonly rateLimiter: RateLimiterOptions;
   readonly server: ServerOptions;
   readonly client: ClientOptions;
+  readonly subscribers: readonly SubscriberDescriptor[];
   readonly endpoints: readonly EndpointDescriptor[];
   readonly wrappers: readonly WrapperFactory[];
   readonly clientWrappers: readonly ClientWrapper[];
@@ -85,6 +90,12 @@ export function defaultsModule(config: DefaultsConfig): ContainerModule {
     for (const wrapper of config.wrappers) bind(TOKENS.WrapperFactories).toConstantValue(wrapper);
     bind(TOKENS.WrapperFactories).toConstantValue(endpointWrappers());
     bind(TOKENS.Server).to(RPCServer).inSingletonScope();
+    bind(TOKENS.Subscribers).toConstantValue(config.subscribers);
+    bind(TOKENS.Broker).toConstantValue(
+      new MemoryBroker((message, reason) => config.logger.warn('message_dropped', { topic: message.topic, reason })),
+    );
+    bind(TOKENS.Publisher).to(Publisher).inSingletonScope();
+    bind(TOKENS.SubscriberRunner).to(Subscribers).inSingletonScope();
     if (config.clientWrappers.length > 0) bind(TOKENS.ClientWrapper).toConstantValue(chain(config.clientWrappers));
     bind(TOKENS.Client).to(RPCClient).inSingletonScope();
   });

@@ -29,4 +29,8 @@ export const TOKENS = Object.freeze({
   Client: Symbol.for('bastion.Client'),
   Clock: Symbol.for('bastion.Clock'),
   Logger: Symbol.for('bastion.Logger'),
+  Broker: Symbol.for('bastion.Broker'),
+  Subscribers: Symbol.for('bastion.Subscribers'),
+  SubscriberRunner: Symbol.for('bastion.SubscriberRunner'),
+  Publisher: Symbol.for('bastion.Publisher'),
 });

@@ -32,15 +32,15 @@ export function Service(options: ServiceOptions): ClassDecorator {
     }
     updateService(target, (service) => {
       const handlers = Object.values(service.handlers);
-      const orphan = handlers.find((handler) => !handler.isHandler);
+      const orphan = handlers.find((handler) => !handler.isHandler && handler.subscriptions === undefined);
       if (orphan !== undefined) {
         throw new BastionError(
           'BST_ERR_DECORATOR_INVALID_TARGET',
-          `${target.name}.${orphan.method} has a Bastion decorator but no @Handler()`,
+          `${target.name}.${orphan.method} has a Bastion decorator but no @Handler() or @Subscribe()`,
         );
       }
       if (handlers.length === 0) {
-        throw new BastionError('BST_ERR_DECORATOR_INVALID_TARGET', `@Service ${target.name} has no @Handler() method`);
+        throw new BastionError('BST_ERR_DECORATOR_INVALID_TARGET', `@Service ${target.name} has no @Handler() or @Subscribe() method`);
       }
       return { ...service, name: options.name, version: options.version ?? 'latest' };
     });

@@ -35,6 +35,9 @@ export const ERROR_CATALOGUE = {
   BST_ERR_APP_NOT_FOUND: { code: 404, message: 'The application found nothing' },
   BST_ERR_APP_CONFLICT: { code: 409, message: 'The request conflicts with the current state' },
   BST_ERR_APP_UNPROCESSABLE: { code: 422, message: 'The application cannot process the request' },
+  BST_ERR_BROKER_INVALID_MESSAGE: { code: 400, message: 'The message, topic or subscription is malformed' },
+  BST_ERR_BROKER_UNAVAILABLE: { code: 503, message: 'The message broker is unavailable' },
+  BST_ERR_CLIENT_CIRCUIT_OPEN: { code: 503, message: 'Every node of the service is failing; the client is holding off' },
   BST_ERR_BOOT_INVALID_CONFIG: { code: 500, message: 'The application configuration is invalid' },
 } as const satisfies Record<string, { code: ErrorCode; message: string }>;
 

@@ -45,6 +45,16 @@ export interface MutualTLSPolicy {
 /** The codec a class or method selects, by content type. */
 export type CodecSelection = string;
 
+/** What `@Subscribe` declares: a topic, and how this service's replicas share its messages. */
+export interface SubscriptionPolicy {
+  readonly topic: string;
+  /** Queue group; defaults to the service name, so replicas split the messages. */
+  readonly queue?: string;
+  /** Durable name: messages published while no replica runs wait for the next one. */
+  readonly durable?: string;
+  readonly maxDeliver?: number;
+}
+
 /** Metadata of one handler method. */
 export interface HandlerMetadata {
   readonly method: string;
@@ -61,6 +71,8 @@ export interface HandlerMetadata {
   readonly maxInFlight?: number;
   /** User wrappers (`@UseWrappers`), outermost first. */
   readonly wrappers?: readonly HandlerWrapper[];
+  /** Topics the method handles messages of (`@Subscribe`); such a method need not be an endpoint. */
+  readonly subscriptions?: readonly SubscriptionPolicy[];
 }
 
 /** The one record stored per service class. */
