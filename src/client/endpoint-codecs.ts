@@ -18,7 +18,7 @@ export class EndpointCodecs {
   private readonly cache = new Map<string, Entry>();
 
   constructor(
-    private readonly registry: Registry,
+    private readonly registry: Pick<Registry, 'getService'>,
     private readonly ttlMs = ENDPOINT_CODECS_TTL_MS,
   ) {}
 
