@@ -1,19 +1,22 @@
 // `npm run bench`: every contender, in separate server and client processes on 127.0.0.1,
 // interleaved run by run so noise spreads evenly; the median of the runs is reported.
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClientJob, ClientResult, FromClient } from './client.js';
 import { readConfig, type BenchConfig } from './config.js';
 import { CONTENDERS } from './contenders/index.js';
 import { runMicro } from './micro.js';
 import { createBenchPki, removeBenchPki } from './pki.js';
-import { profileBastion } from './profile.js';
+import { profileContenders } from './profile.js';
 import { summariseRuns, writeReport, type RunSample } from './report.js';
 import type { FromServer } from './server.js';
 
 const SERVER = fileURLToPath(new URL('./server.js', import.meta.url));
 const CLIENT = fileURLToPath(new URL('./client.js', import.meta.url));
 const START_TIMEOUT_MS = 30_000;
+const SAMPLES = fileURLToPath(new URL('../results/samples.tmp', import.meta.url));
 
 /** Node flags for the child processes, e.g. `--cpu-prof` when profiling. */
 export interface ChildFlags {
@@ -80,7 +83,7 @@ async function main(): Promise<void> {
   if (process.argv[2] === 'profile') {
     await createBenchPki(config.pkiDir);
     try {
-      console.log(await profileBastion(config, (contender, c, flags) => measure(contender, c, { ...flags, smallOnly: true })));
+      console.log(await profileContenders(config, (contender, c, flags) => measure(contender, c, { ...flags, smallOnly: true })));
     } finally {
       await removeBenchPki(config.pkiDir);
     }
@@ -88,6 +91,7 @@ async function main(): Promise<void> {
   }
   const contenders = config.only.length === 0 ? CONTENDERS : CONTENDERS.filter((c) => config.only.includes(c));
   await createBenchPki(config.pkiDir);
+  await mkdir(dirname(SAMPLES), { recursive: true });
   const samples: RunSample[] = [];
   const failures: string[] = [];
   try {
@@ -101,6 +105,8 @@ async function main(): Promise<void> {
             return measure(contender, config);
           });
           samples.push(sample);
+          // Kept as it comes, so a crash later in the run loses nothing measured.
+          await writeFile(SAMPLES, JSON.stringify(samples));
           process.stderr.write(`${Math.round(sample.client.small.rps)} req/s, p99 ${sample.client.latency.p99Ms.toFixed(3)} ms\n`);
         } catch (error) {
           failures.push(`${contender} (run ${run}): ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);

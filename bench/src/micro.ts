@@ -23,7 +23,14 @@ const CODEC_DIR = fileURLToPath(new URL('../../dist/src/codec/', import.meta.url
 async function codecs(): Promise<BodyCodec[]> {
   const found: BodyCodec[] = [];
   for (const file of (await readdir(CODEC_DIR)).filter((f) => f.endsWith('.codec.js')).sort()) {
-    const module = (await import(new URL(file, `file://${CODEC_DIR}`).href)) as Record<string, unknown>;
+    let module: Record<string, unknown>;
+    try {
+      module = (await import(new URL(file, `file://${CODEC_DIR}`).href)) as Record<string, unknown>;
+    } catch (error) {
+      // A codec that does not load (a half-built dist/) is left out, not the whole report.
+      process.stderr.write(`micro-benchmark: ${file} left out (${error instanceof Error ? error.message : String(error)})\n`);
+      continue;
+    }
     for (const value of Object.values(module)) {
       if (typeof value !== 'function' || value.length > 0) continue;
       try {

@@ -97,29 +97,35 @@ function table(title: string, spots: readonly HotSpot[]): string {
   ].join('\n');
 }
 
-/** Profiles the full Bastion stack under the 100 B load and writes bench/results/profile.md. */
-export async function profileBastion(
+/** The contenders profiled: Bastion, and the raw limit to compare the same functions against. */
+export const PROFILED = ['raw-tls', 'bastion'] as const;
+
+/** Profiles each of PROFILED under the 100 B load and writes bench/results/profile.md. */
+export async function profileContenders(
   config: BenchConfig,
   measure: (contender: string, config: BenchConfig, flags: { server: string[]; client: string[] }) => Promise<RunSample>,
 ): Promise<string> {
   await rm(PROFILE_DIR, { recursive: true, force: true });
-  const dirs = { server: join(PROFILE_DIR, 'server'), client: join(PROFILE_DIR, 'client') };
-  await mkdir(dirs.server, { recursive: true });
-  await mkdir(dirs.client, { recursive: true });
+  await mkdir(PROFILE_DIR, { recursive: true });
   await writeFile(join(PROFILE_DIR, '.gitignore'), '*\n');
-  const flag = (dir: string) => ['--cpu-prof', '--cpu-prof-dir', dir];
-  const sample = await measure('bastion', config, { server: flag(dirs.server), client: flag(dirs.client) });
-  const window = sample.client.windowUs;
   const parts = [
-    `Profile of ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: Bastion full, 100 B echo, ${config.inFlight} in flight, ` +
-      `${config.seconds} s after ${config.warmupSeconds} s of warm-up, ${Math.round(sample.client.small.rps)} req/s while profiled ` +
-      `(\`node --cpu-prof\`; self time of the samples inside the measured phase only, so boot and module loading are left out; idle excluded).`,
+    `Profiles of ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: 100 B echo, ${config.inFlight} in flight, ${config.seconds} s after ` +
+      `${config.warmupSeconds} s of warm-up (\`node --cpu-prof\`; self time of the samples inside the measured phase only, so boot and module ` +
+      'loading are left out; idle excluded).',
   ];
-  for (const side of ['server', 'client'] as const) {
-    const files = (await readdir(dirs[side])).filter((f) => f.endsWith('.cpuprofile'));
-    if (files.length === 0) throw new Error(`no ${side} profile was written`);
-    const profile = within(JSON.parse(await readFile(join(dirs[side], files[0] as string), 'utf8')) as CpuProfile, window);
-    parts.push(`### ${side}`, table(`${side}: function`, hotSpots(profile, 20)), table(`${side}: by file / package`, hotFiles(profile, 12).map((s) => ({ ...s, fn: '' }))));
+  for (const contender of PROFILED) {
+    const dirs = { server: join(PROFILE_DIR, contender, 'server'), client: join(PROFILE_DIR, contender, 'client') };
+    await mkdir(dirs.server, { recursive: true });
+    await mkdir(dirs.client, { recursive: true });
+    const flag = (dir: string) => ['--cpu-prof', '--cpu-prof-dir', dir];
+    const sample = await measure(contender, config, { server: flag(dirs.server), client: flag(dirs.client) });
+    parts.push(`## ${contender}: ${Math.round(sample.client.small.rps)} req/s while profiled`);
+    for (const side of ['server', 'client'] as const) {
+      const files = (await readdir(dirs[side])).filter((f) => f.endsWith('.cpuprofile'));
+      if (files.length === 0) throw new Error(`no ${contender} ${side} profile was written`);
+      const profile = within(JSON.parse(await readFile(join(dirs[side], files[0] as string), 'utf8')) as CpuProfile, sample.client.windowUs);
+      parts.push(`### ${contender} ${side}`, table(`${side}: function`, hotSpots(profile, 20)), table(`${side}: by file / package`, hotFiles(profile, 12)));
+    }
   }
   const text = parts.join('\n\n');
   await writeFile(join(ROOT, 'bench', 'results', 'profile.md'), `${text}\n`);

@@ -130,7 +130,7 @@ function commit(): string {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: fileURLToPath(ROOT_DIR), encoding: 'utf8' }).trim();
   } catch {
-    return 'unknown';
+    return process.env['BENCH_COMMIT'] ?? 'unknown';
   }
 }
 
