@@ -103,6 +103,36 @@ export async function issueServiceCertificate(ca: KeyPairPem, options: ServiceCe
   return { certPem: cert.toString('pem'), keyPem: await privateKeyPem(keys.privateKey) };
 }
 
+/** Options for a certificate revocation list. */
+export interface RevocationListOptions {
+  /** PEM certificates (issued by the CA) to revoke. */
+  readonly revoked?: readonly string[];
+  readonly thisUpdate?: Date;
+  /** When relying parties should expect a newer list; Bastion refuses a CRL past this date. */
+  readonly nextUpdate?: Date;
+}
+
+/** Creates a CRL signed by `ca` that revokes `options.revoked`; PEM. */
+export async function createRevocationList(ca: KeyPairPem, options: RevocationListOptions = {}): Promise<string> {
+  const caCert = new x509.X509Certificate(ca.certPem);
+  const now = Date.now();
+  const crl = await x509.X509CrlGenerator.create({
+    issuer: caCert.subject,
+    signingKey: await importPrivateKey(ca.keyPem),
+    signingAlgorithm: ALGORITHM,
+    thisUpdate: options.thisUpdate ?? new Date(now - 60_000),
+    nextUpdate: options.nextUpdate ?? new Date(now + 7 * DAY_MS),
+    entries: (options.revoked ?? []).map((pem) => ({
+      serialNumber: new x509.X509Certificate(pem).serialNumber,
+      revocationDate: new Date(now - 1_000),
+      reason: x509.X509CrlReason.keyCompromise,
+    })),
+    extensions: [await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey)],
+  });
+  // OpenSSL reads only the 'X509 CRL' PEM label, not the 'CRL' one the library writes.
+  return x509.PemConverter.encode(crl.rawData, 'X509 CRL');
+}
+
 /** Paths of one service's files in a dev PKI folder. */
 export interface ServiceCertificatePaths {
   readonly ca: string;

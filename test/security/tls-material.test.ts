@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BastionError } from '../../src/errors/bastion-error.js';
-import { ensureDevPki } from '../../src/security/dev-pki.js';
+import { createCertificateAuthority, createRevocationList, ensureDevPki } from '../../src/security/dev-pki.js';
+import { DEFAULT_CIPHERS } from '../../src/security/security.js';
 import { loadTLSMaterial } from '../../src/security/tls-material.js';
 import { createTestPki, TRUST_DOMAIN, type TestPki } from '../fixtures/pki.js';
 
@@ -77,6 +78,52 @@ describe('loadTLSMaterial', () => {
       await assert.rejects(loadTLSMaterial(await pki.tlsFor('orders', { omitSpiffeUri: true })), assertConfigError(/has no URI SAN/));
       const foreign = await pki.tlsFor('orders');
       await assert.rejects(loadTLSMaterial({ ...foreign, trustDomain: 'other.test' }), assertConfigError(/has no URI SAN spiffe:\/\/other\.test/));
+    });
+  });
+});
+
+describe('loadTLSMaterial policy settings', () => {
+  let pki: TestPki;
+  before(async () => {
+    pki = await createTestPki();
+  });
+
+  describe('when nothing is set', () => {
+    it('should require client certificates, use the safe cipher list and enable no identity fallback', async () => {
+      const material = await loadTLSMaterial(await pki.tlsFor('orders'));
+      assert.equal(material.clientAuth, 'require');
+      assert.equal(material.ciphers, DEFAULT_CIPHERS);
+      assert.deepEqual(material.identityOptions, {});
+      assert.deepEqual(material.crl, []);
+    });
+  });
+
+  describe('when the cipher list names no supported cipher or clientAuth is unknown', () => {
+    it('should refuse both', async () => {
+      const tls = await pki.tlsFor('orders');
+      await assert.rejects(loadTLSMaterial({ ...tls, ciphers: 'NOT-A-CIPHER' }), assertConfigError(/cipher list 'NOT-A-CIPHER'/));
+      await assert.rejects(loadTLSMaterial({ ...tls, clientAuth: 'optional' as never }), assertConfigError(/clientAuth must be 'require' or 'request'/));
+    });
+  });
+
+  describe('when the certificate proves its identity only by a DNS SAN', () => {
+    it('should load it only with identity.dnsSan enabled', async () => {
+      const tls = await pki.tlsFor('orders', { omitSpiffeUri: true, dnsNames: ['orders.bastion.test'] });
+      await assert.rejects(loadTLSMaterial(tls), assertConfigError(/has no URI SAN/));
+      assert.equal((await loadTLSMaterial({ ...tls, identity: { dnsSan: true } })).identity.uri, 'dns:orders.bastion.test');
+    });
+  });
+
+  describe('when a CRL is given', () => {
+    it('B20: should load a CRL signed by the CA and refuse one that is not a CRL, signed by another key or expired', async () => {
+      const tls = await pki.tlsFor('orders');
+      const crl = await createRevocationList(pki.ca);
+      assert.deepEqual((await loadTLSMaterial({ ...tls, crl: { pem: crl } })).crl, [crl]);
+      await assert.rejects(loadTLSMaterial({ ...tls, crl: { pem: pki.ca.certPem } }), assertConfigError(/CRL PEM is not a valid certificate revocation list/));
+      const impostor = await createCertificateAuthority({ trustDomain: TRUST_DOMAIN });
+      await assert.rejects(loadTLSMaterial({ ...tls, crl: { pem: await createRevocationList(impostor) } }), assertConfigError(/CRL PEM is not signed by the CA/));
+      const stale = await createRevocationList(pki.ca, { thisUpdate: new Date(Date.now() - 10 * DAY), nextUpdate: new Date(Date.now() - DAY) });
+      await assert.rejects(loadTLSMaterial({ ...tls, crl: [{ pem: stale }] }), assertConfigError(/CRL PEM expired/));
     });
   });
 });
