@@ -66,3 +66,8 @@ export {
   type KeyPairPem,
   type ServiceCertificatePaths,
 } from './security/dev-pki.js';
+export type { CertificateSource, ClientAuthMode, IdentityOptions, TLSMaterial } from './security/security.js';
+export { DEFAULT_CIPHERS, MIN_TLS_VERSION } from './security/security.js';
+  ensureCertificateAuthority,
+  createRevocationList,
+  type RevocationListOptions,

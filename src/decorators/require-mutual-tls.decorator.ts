@@ -19,7 +19,7 @@ const PATTERN = /^(\*|[a-z0-9][a-z0-9.-]{0,62}\*?)$/;
  * @Service({ name: 'greeter' })
  * class Greeter { ... }
  * ```
- * @see docs/mutual-tls.md
+ * @see docs/security/mtls.md
  */
 export function RequireMutualTLS(options: RequireMutualTLSOptions = {}): ClassOrMethodDecorator {
   if (options.allow !== undefined) {
