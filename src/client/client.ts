@@ -4,6 +4,7 @@
  * reply or rebuilds the error the server sent.
  */
 import type { CallMetadata } from '../transport/transport.js';
+import type { ServiceProxy } from './proxy.js';
 
 /** Per-call options. */
 export interface CallOptions {
@@ -39,6 +40,8 @@ export interface Client {
 }
 
 /** Default deadline of a call. */
+  /** The handlers of `cls` as typed remote calls: `client.proxy(Greeter).hello({ name: 'Ada' })` (docs/client.md). */
+  proxy<T extends object>(cls: new (...args: never[]) => T, defaults?: CallOptions): ServiceProxy<T>;
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
 // Errors raised (errors/catalogue.ts): BST_ERR_CLIENT_DEADLINE_EXCEEDED, BST_ERR_CLIENT_NO_NODES,

@@ -11,6 +11,7 @@ import type { Binder } from '../validation/validation.js';
 import type { CallOptions, Client, ClientWrapper } from './client.js';
 import { EndpointCodecs } from './endpoint-codecs.js';
 import type { ClientOptions } from './options.js';
+import { serviceProxy, type ServiceProxy } from './proxy.js';
 
 const NO_METADATA = Object.freeze({});
 
@@ -46,7 +47,10 @@ export class RPCClient implements Client {
 
   private async send<T>(service: string, endpoint: string, request: unknown, options: CallOptions): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
-    const reply = await withDeadline(timeoutMs, async () => {
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
+      throw new RangeError(`timeoutMs must be an integer from 1 to ${MAX_TIMEOUT_MS}`);
+    }
+    const reply = await withDeadline(timeoutMs, async (signal) => {
       // An explicit option wins, then the content type the endpoint registered, then the client default.
       const registered = options.contentType === undefined ? await this.endpointCodecs?.contentType(service, endpoint) : undefined;
       const codec = this.codecs.get(options.contentType ?? registered ?? this.options.contentType);
@@ -54,7 +58,7 @@ export class RPCClient implements Client {
       const header = { service, endpoint, contentType: codec.contentType, metadata: options.metadata ?? NO_METADATA, timeoutMs };
       const node = await this.selector.select(service);
       const connection = await this.connect(service, node);
-      return connection.request(header, body);
+      return connection.request(header, body, signal);
     });
     if (reply.kind === 'error') throw BastionError.fromWire(reply.error);
     return decodeBody(this.codecs.get(reply.contentType), reply.body, this.limits, { endpoint, body: 'response' }) as T;
@@ -63,6 +67,10 @@ export class RPCClient implements Client {
   async close(): Promise<void> {
     this.selector.close?.();
     const connections = [...this.pool.values()];
+  proxy<T extends object>(cls: new (...args: never[]) => T, defaults?: CallOptions): ServiceProxy<T> {
+    return serviceProxy(this, cls, defaults);
+  }
+
     this.pool.clear();
     await Promise.allSettled(connections.map(async (pending) => (await pending).close()));
   }
@@ -87,13 +95,19 @@ export class RPCClient implements Client {
   }
 }
 
-async function withDeadline(timeoutMs: number, work: () => Promise<Reply>): Promise<Reply> {
+/** Runs `work` with a signal that aborts (cancelling the call on the wire) when the deadline passes. */
+async function withDeadline(timeoutMs: number, work: (signal: AbortSignal) => Promise<Reply>): Promise<Reply> {
+  const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(deadlineExceeded()), timeoutMs);
+    timer = setTimeout(() => {
+      const error = deadlineExceeded();
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
   });
   try {
-    return await Promise.race([work(), deadline]);
+    return await Promise.race([work(controller.signal), deadline]);
   } finally {
     clearTimeout(timer);
   }

@@ -10,6 +10,8 @@ interface Waiter {
 
 interface Line {
   readonly waiters: Waiter[];
+  /** Tokens the waiters ask for, per bucket key, so a hopeless newcomer is refused on arrival. */
+  readonly queued: Map<string, number>;
   retry: NodeJS.Timeout | undefined;
   busy: boolean;
   lastRetryAfterMs: number;
@@ -44,8 +46,13 @@ export class WaitQueue {
   /** Resolves when the claims were taken, or with a refusal once `maxWaitMs` cannot be met. */
   acquire(lineKey: string, claims: readonly BucketClaim[], maxWaitMs: number): Promise<TakeResult> {
     let line = this.lines.get(lineKey);
-    if (line === undefined) this.lines.set(lineKey, (line = { waiters: [], retry: undefined, busy: false, lastRetryAfterMs: 1 }));
+    if (line === undefined) this.lines.set(lineKey, (line = { waiters: [], queued: new Map(), retry: undefined, busy: false, lastRetryAfterMs: 1 }));
     const owner = line;
+    const leastWaitMs = leastWait(owner, claims);
+    if (leastWaitMs > maxWaitMs) {
+      this.tidy(lineKey, owner);
+      return Promise.resolve(refused(leastWaitMs));
+    }
     return new Promise<TakeResult>((resolve, reject) => {
       const waiter: Waiter = {
         claims,
@@ -54,6 +61,7 @@ export class WaitQueue {
         settle: (result) => (result instanceof Error ? reject(result) : resolve(result)),
       };
       owner.waiters.push(waiter);
+      count(owner, claims, 1);
       this.pump(lineKey, owner);
     });
   }
@@ -62,6 +70,7 @@ export class WaitQueue {
     const index = line.waiters.indexOf(waiter);
     if (index < 0) return;
     line.waiters.splice(index, 1);
+    count(line, waiter.claims, -1);
     waiter.settle(refused(line.lastRetryAfterMs));
     if (index === 0) {
       clearTimeout(line.retry);
@@ -102,6 +111,7 @@ export class WaitQueue {
 
   private finish(lineKey: string, line: Line, head: Waiter, result: TakeResult | Error): void {
     line.waiters.shift();
+    count(line, head.claims, -1);
     clearTimeout(head.timer);
     head.settle(result);
     this.pump(lineKey, line);
@@ -116,4 +126,23 @@ export class WaitQueue {
 
 function refused(retryAfterMs: number): TakeResult {
   return { allowed: false, remaining: 0, retryAfterMs: Math.max(1, retryAfterMs) };
+}
+
+function count(line: Line, claims: readonly BucketClaim[], sign: 1 | -1): void {
+  for (const { key, policy } of claims) {
+    const total = (line.queued.get(key) ?? 0) + sign * policy.cost;
+    if (total > 0) line.queued.set(key, total);
+    else line.queued.delete(key);
+  }
+}
+
+// A lower bound on the wait: even from a full bucket, everyone ahead must be served first.
+// It caps a line at about `bucketSize + maxWaitMs × rate` tokens, however hard it is flooded.
+function leastWait(line: Line, claims: readonly BucketClaim[]): number {
+  let least = 0;
+  for (const { key, policy } of claims) {
+    const short = (line.queued.get(key) ?? 0) + policy.cost - policy.bucketSize;
+    if (short > 0) least = Math.max(least, Math.ceil((short * policy.intervalMs) / policy.tokensPerInterval));
+  }
+  return least;
 }

@@ -15,23 +15,15 @@ import {
   TOKENS,
   UseWrappers,
   type ClientWrapper,
-  type HandlerWrapper,
 } from '../../src/index.js';
 import { createTestPki, type TestPki } from '../fixtures/pki.js';
 import { RecordingLogger } from '../fixtures/quiet-logger.js';
 
 const trace: string[] = [];
+// One shape serves as a server and a client wrapper: both are (context, next) => Promise.
 const traced =
-  (name: string): HandlerWrapper =>
-  async (_ctx, next) => {
-    trace.push(`>${name}`);
-    const result = await next();
-    trace.push(`<${name}`);
-    return result;
-  };
-const tracedClient =
-  (name: string): ClientWrapper =>
-  async (_call, next) => {
+  (name: string) =>
+  async (_ctx: unknown, next: () => Promise<unknown>): Promise<unknown> => {
     trace.push(`>${name}`);
     const result = await next();
     trace.push(`<${name}`);
@@ -82,7 +74,7 @@ describe('rate limiting through Bastion', () => {
     await server.start();
     const caller = async (name: string, clientWrappers: ClientWrapper[] = []) =>
       Bastion.create({ tls: await pki.tlsFor(name), registry, registryPolicy: { allowServices: ['orders'] }, logger, clientWrappers });
-    billing = await caller('billing', [tracedClient('client-outer'), tracedClient('client-inner')]);
+    billing = await caller('billing', [traced('client-outer'), traced('client-inner')]);
     shipping = await caller('shipping');
   });
 

@@ -55,15 +55,19 @@ describe(RedisRateLimiter.name, { skip }, () => {
   });
 
   describe('.take', () => {
-    describe('when 1,000 calls on one key arrive together at 5 per second', () => {
+    // A budget of 5 per minute rather than per second: 1,000 round trips to Redis may take
+    // longer than 200 ms on a loaded machine, and a refilled token would blur the count.
+    describe('when 1,000 calls on one key arrive together against a budget of 5', () => {
+      const five = policy({ intervalMs: 60_000 });
+
       it('B23: should allow exactly 5 through one instance, one atomic script per take', async () => {
-        assert.equal(await countAllowed([limiter()], 1000, `one-${randomUUID()}`, policy()), 5);
+        assert.equal(await countAllowed([limiter()], 1000, `one-${randomUUID()}`, five), 5);
       });
 
-      it('B23: should allow at most 5 in total spread over 4 instances sharing the store', async () => {
+      it('B23: should allow exactly 5 in total spread over 4 instances sharing the store', async () => {
         const four = [limiter(), limiter(), limiter(), limiter()];
         await Promise.all(four.map((l) => l.ready()));
-        assert.equal(await countAllowed(four, 1000, `four-${randomUUID()}`, policy()), 5);
+        assert.equal(await countAllowed(four, 1000, `four-${randomUUID()}`, five), 5);
       });
     });
 
@@ -157,9 +161,13 @@ describe('redisRateLimitModule', { skip }, () => {
     it('should let 20 (±1) of 100 calls spread over both succeed in total', async () => {
       const [a, b, caller] = apps as [Bastion, Bastion, Bastion];
       await Promise.all([a, b].map((s) => (s.container.get<RateLimiter>(TOKENS.RateLimiter) as RedisRateLimiter).ready()));
+      const started = performance.now();
       const results = await Promise.allSettled(Array.from({ length: 100 }, () => caller.client.call('orders', 'Orders.place', {})));
+      // The bucket refills at 20 per second while the burst is in flight: 20 ± 1 when the
+      // burst takes under 50 ms, plus one token per 50 ms it takes on a loaded machine.
+      const refilled = Math.floor((performance.now() - started) / 50);
       const passed = results.filter((r) => r.status === 'fulfilled').length;
-      assert.ok(passed >= 19 && passed <= 21, `${passed} calls passed`);
+      assert.ok(passed >= 19 && passed <= 21 + refilled, `${passed} calls passed (${refilled} tokens refilled meanwhile)`);
       const served = [a, b].map((s) => s.container.get<MemoryRateLimitMetrics>(TOKENS.RateLimitMetrics).count({ endpoint: 'Orders.place' }));
       assert.ok(served.every((n) => n > 0), `both instances served calls: ${served.join(', ')}`);
       assert.equal(served[0]! + served[1]!, 100);

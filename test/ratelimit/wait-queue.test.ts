@@ -82,6 +82,19 @@ describe(WaitQueue.name, () => {
       });
     });
 
+    describe('when a flood arrives that the line could never serve within maxWaitMs', () => {
+      it('should refuse the hopeless calls on arrival, so the line stays short', async () => {
+        const p = policy({ tokensPerInterval: 10, intervalMs: 1000, bucketSize: 10 });
+        const pending = Array.from({ length: 1000 }, () => queue.take(claim(p), true, 500));
+        // At most a full bucket plus half a second of refill (10 + 5) may stand in line.
+        assert.ok(queue.waiting <= 15, `${queue.waiting} waiting`);
+        const results = await Promise.all(pending);
+        const served = results.filter((r) => r.allowed).length;
+        assert.ok(served >= 10 && served <= 15, `${served} served`);
+        assert.ok(results.every((r) => r.allowed || r.retryAfterMs > 0));
+      });
+    });
+
     describe('when wait is false', () => {
       it('should answer at once without queueing', async () => {
         const p = policy({ bucketSize: 1, tokensPerInterval: 1, intervalMs: 60_000 });
