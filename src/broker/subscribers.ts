@@ -17,6 +17,9 @@ export const BROKER_PEER: PeerInfo = Object.freeze({ authorized: false, remoteAd
 /** First redelivery delay after a handler failure; doubled per attempt, capped at 30 s. */
 export const RETRY_BASE_MS = 200;
 
+// A message has no deadline and no caller to cancel it.
+const NEVER_ABORTED = new AbortController().signal;
+
 type Method = (message: unknown, ctx: MessageContext) => unknown;
 
 /**
@@ -75,6 +78,8 @@ export class Subscribers {
           peer: BROKER_PEER,
           metadata: freezeMetadata(message.metadata),
           timeoutMs: 0,
+          signal: NEVER_ABORTED,
+          remainingMs: () => Infinity,
           topic: message.topic,
           attempt: delivery.attempt,
           body: message.body,

@@ -12,6 +12,7 @@ import type { CallHandler, InboundCall, Listener, Reply, Transport } from '../tr
 import type { Binder } from '../validation/validation.js';
 import type { ServerOptions } from './options.js';
 import type { CallContext, EndpointDescriptor, Server, ServerAddress, ServiceClass, WrapperFactory } from './server.js';
+import { startCallSignal } from './call-signal.js';
 import { compose, type Terminal } from './wrapper.js';
 
 /** Resolves the instance of a service class (from the container). */
@@ -163,12 +164,15 @@ export class RPCServer implements Server {
     const { header } = call;
     const route = this.routes.get(header.service)?.get(header.endpoint);
     if (route === undefined) return { kind: 'error', error: notFound(`${header.service}/${header.endpoint}`).toWire() };
+    const clock = startCallSignal(header.timeoutMs, call.cancelled);
     try {
       const body = (await route.run({
         endpoint: route.endpoint,
         peer: call.peer,
         metadata: header.metadata,
         timeoutMs: header.timeoutMs,
+        signal: clock.signal,
+        remainingMs: clock.remainingMs,
         body: call.body,
         contentType: header.contentType,
       })) as Uint8Array;
@@ -180,6 +184,8 @@ export class RPCServer implements Server {
         this.logger.error('handler_failed', { endpoint: header.endpoint, error: String((thrown as Error)?.stack ?? thrown) });
       }
       return { kind: 'error', error: error.toWire() };
+    } finally {
+      clock.dispose();
     }
   };
 }

@@ -45,6 +45,13 @@ export interface CallContext {
   readonly metadata: CallMetadata;
   /** Time left for the call when it arrived, in milliseconds; 0 means none. */
   readonly timeoutMs: number;
+  /**
+   * Aborts when the deadline passes (reason: a `408` BastionError) or the client cancels
+   * the call or disconnects (a `503`); pass it to whatever the handler waits on.
+   */
+  readonly signal: AbortSignal;
+  /** Milliseconds left before the deadline; `Infinity` when the call has none. */
+  remainingMs(): number;
 }
 
 /** Runs the rest of the chain and resolves with the handler's result. */

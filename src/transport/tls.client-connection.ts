@@ -46,8 +46,9 @@ export class TLSClientConnection implements ClientConnection {
   }
 
   /** Sends one request and resolves with its reply; a body over the frame limit is refused unsent. */
-  request(header: RequestHeader, body: Uint8Array): Promise<Reply> {
+  request(header: RequestHeader, body: Uint8Array, signal?: AbortSignal): Promise<Reply> {
     if (this.closed) return Promise.reject(transportClosed());
+    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
     const callId = this.allocateCallId();
     let bytes: Buffer;
     try {
@@ -56,7 +57,22 @@ export class TLSClientConnection implements ClientConnection {
       return Promise.reject(error);
     }
     return new Promise<Reply>((resolve, reject) => {
-      this.pending.set(callId, { resolve, reject });
+      if (signal === undefined) {
+        this.pending.set(callId, { resolve, reject });
+      } else {
+        // The server is told, so it aborts the handler's signal and sends no reply.
+        const onAbort = () => {
+          if (!this.pending.delete(callId)) return;
+          if (!this.closed) this.frames.send({ kind: 'cancel', callId, body: new Uint8Array(0) });
+          reject(signal.reason as Error);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        const done = () => signal.removeEventListener('abort', onAbort);
+        this.pending.set(callId, {
+          resolve: (reply) => (done(), resolve(reply)),
+          reject: (error) => (done(), reject(error)),
+        });
+      }
       this.frames.write(bytes);
     });
   }

@@ -15,8 +15,8 @@ export const CLOSE_GRACE_MS = 1_000;
 interface Session {
   readonly frames: FrameSocket;
   readonly peer: PeerInfo;
-  /** Calls running on this connection, by id; `true` once the client cancelled it. */
-  readonly calls: Map<number, boolean>;
+  /** Calls running on this connection, by id; each controller aborts when the client cancels it or disconnects. */
+  readonly calls: Map<number, AbortController>;
 }
 
 function delay(ms: number): { promise: Promise<void>; cancel(): void } {
@@ -123,7 +123,7 @@ export class TLSListener implements Listener {
       socket.destroy();
       return;
     }
-    const calls = new Map<number, boolean>();
+    const calls = new Map<number, AbortController>();
     const session: Session = {
       peer,
       calls,
@@ -139,7 +139,10 @@ export class TLSListener implements Listener {
         },
         {
           onFrame: (frame) => this.onFrame(session, frame),
-          onClose: () => this.sessions.delete(session),
+          onClose: () => {
+            this.sessions.delete(session);
+            for (const controller of calls.values()) controller.abort();
+          },
         },
       ),
     };
@@ -154,7 +157,7 @@ export class TLSListener implements Listener {
         } else if (this.draining) {
           this.reply(session, frame.callId, { kind: 'error', error: new BastionError('BST_ERR_SERVER_SHUTTING_DOWN').toWire() });
         } else {
-          session.calls.set(frame.callId, false);
+          session.calls.set(frame.callId, new AbortController());
           const call = this.invoke(session, frame);
           this.inFlight.add(call);
           void call.finally(() => this.inFlight.delete(call));
@@ -162,7 +165,7 @@ export class TLSListener implements Listener {
         return;
       }
       case 'cancel':
-        if (session.calls.has(frame.callId)) session.calls.set(frame.callId, true);
+        session.calls.get(frame.callId)?.abort();
         return;
       case 'ping':
         session.frames.send({ kind: 'pong', callId: frame.callId, body: frame.body });
@@ -177,12 +180,12 @@ export class TLSListener implements Listener {
   private async invoke(session: Session, frame: Frame & { kind: 'request' }): Promise<void> {
     let reply: Reply;
     try {
-      reply = await this.handler({ header: frame.header, body: frame.body, peer: session.peer });
+      reply = await this.handler({ header: frame.header, body: frame.body, peer: session.peer, cancelled: session.calls.get(frame.callId)?.signal });
     } catch (error) {
       this.logger.error('transport_handler_threw', { endpoint: frame.header.endpoint });
       reply = { kind: 'error', error: toBastionError(error).toWire() };
     }
-    const cancelled = session.calls.get(frame.callId) === true;
+    const cancelled = session.calls.get(frame.callId)?.signal.aborted === true;
     session.calls.delete(frame.callId);
     if (!cancelled) this.reply(session, frame.callId, reply);
   }

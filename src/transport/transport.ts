@@ -27,6 +27,8 @@ export interface InboundCall {
   readonly header: RequestHeader;
   readonly body: Uint8Array;
   readonly peer: PeerInfo;
+  /** Aborts when the client cancels this call (a `cancel` frame) or its connection closes. */
+  readonly cancelled?: AbortSignal;
 }
 
 /** The server's answer to one call: a body, or an error in its wire form. */
@@ -56,8 +58,12 @@ export interface DialTarget {
 /** A client's connection to one node; calls on it are multiplexed. */
 export interface ClientConnection {
   readonly closed: boolean;
-  /** Sends one request and resolves with its reply; rejects on a transport failure. */
-  request(header: RequestHeader, body: Uint8Array): Promise<Reply>;
+  /**
+   * Sends one request and resolves with its reply; rejects on a transport failure. When
+   * `signal` aborts, the call is cancelled (the server is told, if the transport can) and
+   * the promise rejects with the signal's reason.
+   */
+  request(header: RequestHeader, body: Uint8Array, signal?: AbortSignal): Promise<Reply>;
   close(): Promise<void>;
 }
 

@@ -34,5 +34,5 @@ export function anonymousPeer(remoteAddress: string): PeerInfo {
 
 /** A call to `ep` from `peer` carrying `metadata`. */
 export function call(ep: EndpointDescriptor, peer: PeerInfo, metadata: Record<string, string> = {}): CallContext {
-  return { endpoint: ep, peer, metadata, timeoutMs: 0 };
+  return { endpoint: ep, peer, metadata, timeoutMs: 0, signal: new AbortController().signal, remainingMs: () => Infinity };
 }

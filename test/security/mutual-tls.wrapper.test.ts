@@ -30,7 +30,7 @@ async function call(policy: EndpointDescriptor['mutualTLS'], caller: PeerInfo): 
   const wrapper = mutualTLSWrapper()(endpoint(policy));
   assert.ok(wrapper);
   let ran = false;
-  const ctx = { endpoint: endpoint(policy), peer: caller, metadata: { 'x-identity': 'admin' }, timeoutMs: 0 } as CallContext;
+  const ctx = { endpoint: endpoint(policy), peer: caller, metadata: { 'x-identity': 'admin' }, timeoutMs: 0, signal: new AbortController().signal, remainingMs: () => Infinity } as CallContext;
   try {
     await wrapper(ctx, async () => (ran = true));
     return { ran };
