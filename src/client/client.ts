@@ -35,13 +35,13 @@ export interface Client {
   readonly name: string;
   /** Calls `endpoint` (`Class.method`) of `service` and resolves with the decoded reply. */
   call<T = unknown>(service: string, endpoint: string, request: unknown, options?: CallOptions): Promise<T>;
+  /** The handlers of `cls` as typed remote calls: `client.proxy(Greeter).hello({ name: 'Ada' })` (docs/client.md). */
+  proxy<T extends object>(cls: new (...args: never[]) => T, defaults?: CallOptions): ServiceProxy<T>;
   /** Closes every pooled connection. */
   close(): Promise<void>;
 }
 
 /** Default deadline of a call. */
-  /** The handlers of `cls` as typed remote calls: `client.proxy(Greeter).hello({ name: 'Ada' })` (docs/client.md). */
-  proxy<T extends object>(cls: new (...args: never[]) => T, defaults?: CallOptions): ServiceProxy<T>;
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
 // Errors raised (errors/catalogue.ts): BST_ERR_CLIENT_DEADLINE_EXCEEDED, BST_ERR_CLIENT_NO_NODES,

@@ -64,13 +64,13 @@ export class RPCClient implements Client {
     return decodeBody(this.codecs.get(reply.contentType), reply.body, this.limits, { endpoint, body: 'response' }) as T;
   }
 
-  async close(): Promise<void> {
-    this.selector.close?.();
-    const connections = [...this.pool.values()];
   proxy<T extends object>(cls: new (...args: never[]) => T, defaults?: CallOptions): ServiceProxy<T> {
     return serviceProxy(this, cls, defaults);
   }
 
+  async close(): Promise<void> {
+    this.selector.close?.();
+    const connections = [...this.pool.values()];
     this.pool.clear();
     await Promise.allSettled(connections.map(async (pending) => (await pending).close()));
   }
