@@ -8,6 +8,9 @@ import type { ServerAddress } from './server/server.js';
 import { TOKENS } from './container/tokens.js';
 import type { RateLimiter } from './ratelimit/ratelimit.js';
 import type { Registry } from './registry/registry.js';
+import { startMetricsEndpoint } from './container/observability.module.js';
+import type { MetricsEndpoint } from './metrics/metrics.endpoint.js';
+import type { MetricsRegistry } from './metrics/metrics.js';
 import type { Broker } from './broker/broker.js';
 import type { Publisher } from './broker/publisher.js';
 import type { Subscribers } from './broker/subscribers.js';
@@ -28,6 +31,7 @@ import type { Subscribers } from './broker/subscribers.js';
  */
 export class Bastion {
   private started = false;
+  private metricsServer: MetricsEndpoint | undefined;
 
   private constructor(
     private readonly app: BootedApp,
@@ -60,6 +64,16 @@ export class Bastion {
     return this.app.audit;
   }
 
+  /** The metrics registry when `observability.metrics` is on, to serve from the app's own HTTP server. */
+  get metrics(): MetricsRegistry | undefined {
+    return this.app.container.isBound(TOKENS.MetricsRegistry) ? this.app.container.get<MetricsRegistry>(TOKENS.MetricsRegistry) : undefined;
+  }
+
+  /** Where the opt-in metrics endpoint listens, once started. */
+  get metricsEndpoint(): { readonly host: string; readonly port: number; readonly path: string } | undefined {
+    return this.metricsServer;
+  }
+
   /** The inversify container, for resolving or overriding bindings. */
   get container(): Container {
     return this.app.container;
@@ -72,6 +86,7 @@ export class Bastion {
     const onlySubscribers = this.app.endpoints.length === 0 && this.app.container.get<readonly unknown[]>(TOKENS.Subscribers).length > 0;
     const address = onlySubscribers ? { host: '', port: 0 } : await this.app.server.start();
     this.started = true;
+    this.metricsServer ??= await startMetricsEndpoint(this.app.container);
     return address;
   }
 
@@ -81,6 +96,7 @@ export class Bastion {
     if (this.started && this.app.endpoints.length > 0) await this.app.server.stop();
     await this.app.client.close();
     await this.app.container.get<RateLimiter>(TOKENS.RateLimiter).close?.();
+    await this.metricsServer?.close();
     await this.app.certificates?.close();
     if (this.ownsRegistry) await this.app.container.get<Registry>(TOKENS.Registry).close?.();
   }

@@ -55,7 +55,20 @@ export { createRegistrationKeys, RegistrationTokenSigner, type RegistrationKeyPa
 export { loadRegistryPolicyFile, registryPolicyFromJSON } from './registry/validating/policy-file.js';
 export type { NodeFilter } from './selector/selector.js';
 export type { Logger, LogLevel } from './logging/logger.js';
-export { ConsoleLogger } from './logging/logger.js';
+export { ConsoleLogger, childLogger, SECURITY_EVENTS, HANDSHAKE_REFUSED_REASONS } from './logging/logger.js';
+export type { ConsoleLoggerOptions, LogFields, SecurityEvent, HandshakeRefusedReason } from './logging/logger.js';
+export type { ObservabilityOptions } from './container/observability.module.js';
+export type { Counter, Gauge, Histogram, Labels, MetricDefinition, HistogramDefinition, MetricsRegistry, MetricsOptions, MetricsEndpointOptions } from './metrics/metrics.js';
+export { PROMETHEUS_CONTENT_TYPE } from './metrics/metrics.js';
+export { PrometheusRegistry } from './metrics/prometheus.registry.js';
+export { BastionMetrics, METRIC_NAMES } from './metrics/bastion.metrics.js';
+export { serveMetrics, type MetricsEndpoint } from './metrics/metrics.endpoint.js';
+export type { Span, SpanContext, SpanOptions, SpanStatus, Tracer, TracingOptions } from './tracing/tracing.js';
+export { SPAN_KIND, SPAN_STATUS, TRACEPARENT } from './tracing/tracing.js';
+export { MemoryTracer, type RecordedSpan } from './tracing/memory.tracer.js';
+export { openTelemetryTracer, type OpenTelemetryApiLike } from './tracing/open-telemetry.tracer.js';
+export { activeSpanContext } from './tracing/active-span.js';
+export { parseTraceparent, formatTraceparent } from './tracing/trace-context.js';
 
 export type { PeerIdentity, PeerInfo, TLSOptions, PemSource } from './security/security.js';
 export {

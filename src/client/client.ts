@@ -22,6 +22,11 @@ export interface ClientCall {
   readonly endpoint: string;
   readonly request: unknown;
   readonly options: CallOptions;
+  /**
+   * The metadata that will be sent: a copy of `options.metadata` the client makes for each
+   * call, to which a wrapper may add entries (the tracing wrapper adds `traceparent`).
+   */
+  readonly metadata?: Record<string, string>;
 }
 
 /**

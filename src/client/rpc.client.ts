@@ -42,7 +42,9 @@ export class RPCClient implements Client {
 
   async call<T = unknown>(service: string, endpoint: string, request: unknown, options: CallOptions = {}): Promise<T> {
     if (this.wrapper === undefined) return this.send<T>(service, endpoint, request, options);
-    return (await this.wrapper({ service, endpoint, request, options }, () => this.send(service, endpoint, request, options))) as T;
+    const metadata: Record<string, string> = { ...options.metadata };
+    const sent = { ...options, metadata };
+    return (await this.wrapper({ service, endpoint, request, options, metadata }, () => this.send(service, endpoint, request, sent))) as T;
   }
 
   private async send<T>(service: string, endpoint: string, request: unknown, options: CallOptions): Promise<T> {

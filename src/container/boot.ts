@@ -23,6 +23,7 @@ import type { EndpointDescriptor, Server, ServiceClass } from '../server/server.
 import { resolveTransportOptions } from '../transport/options.js';
 import type { Binder } from '../validation/validation.js';
 import { defaultsModule } from './defaults.module.js';
+import { observabilitySetup } from './observability.module.js';
 import type { BastionOptions } from './options.js';
 import { TOKENS } from './tokens.js';
 
@@ -60,7 +61,8 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
   const security = { tls: options.tls, insecure: options.insecure, strict: options.strict, nodeEnv: process.env['NODE_ENV'] };
   const refused = transportSecurityProblems(security);
   if (refused.length > 0) throw bootError(refused);
-  const logger = options.logger ?? new ConsoleLogger(options.logLevel ?? 'info');
+  const observed = observabilitySetup(options.observability, options.logger ?? new ConsoleLogger({ level: options.logLevel ?? 'info', redact: options.logRedact ?? [] }));
+  const logger = observed.logger;
   const certificates = options.tls === undefined ? undefined : await FileCertificateSource.open(options.tls, logger);
   if (certificates === undefined) logger.warn('insecure_mode', { detail: 'insecure: true, plain TCP: nothing is encrypted and no peer is authenticated' });
   const services: readonly ServiceClass[] = options.services ?? [];
@@ -88,7 +90,7 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
     endpoints,
     wrappers: options.wrappers ?? [],
     subscribers,
-    clientWrappers: options.clientWrappers ?? [],
+    clientWrappers: [...observed.clientWrappers, ...(options.clientWrappers ?? [])],
     innerRegistry: optionProblems('registry', () => (typeof options.registry === 'string' ? registryFromUrl(options.registry) : (options.registry ?? new MemoryRegistry())), problems),
     registrationSigner: options.registrationKey === undefined ? undefined : optionProblems('registrationKey', () => new RegistrationTokenSigner(options.registrationKey as RegistrationSignerOptions), problems),
     transport: optionProblems('transport', () => resolveTransportOptions(options.transport), problems),
@@ -102,7 +104,7 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
 
   // Injectable classes a handler depends on resolve without a binding, one instance per app.
   const container = new Container({ autobind: true, defaultScope: 'Singleton' });
-  container.load(defaultsModule(config as Parameters<typeof defaultsModule>[0]), ...(options.modules ?? []));
+  container.load(observed.first, defaultsModule(config as Parameters<typeof defaultsModule>[0]), observed.last, ...(options.modules ?? []));
   for (const cls of services) container.bind(cls).toSelf().inSingletonScope();
   // Codecs given as options or named by @Codec(instance | class), each bound once next to the defaults.
   const extraCodecs = new Set<Codec>([...(options.codecs ?? []), ...services.flatMap((cls) => declaredCodecs(cls))]);

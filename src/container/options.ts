@@ -3,6 +3,7 @@ import type { ClientWrapper } from '../client/client.js';
 import type { ClientOptions } from '../client/options.js';
 import type { Codec, CodecLimits } from '../codec/codec.js';
 import type { LogLevel, Logger } from '../logging/logger.js';
+import type { ObservabilityOptions } from './observability.module.js';
 import type { RateLimiterOptions } from '../ratelimit/ratelimit.js';
 import type { Registry } from '../registry/registry.js';
 import type { RegistryPolicy } from '../registry/validating/policy.js';
@@ -50,6 +51,10 @@ export interface BastionOptions {
   readonly strict?: boolean;
   readonly logger?: Logger;
   readonly logLevel?: LogLevel;
+  /** Field and call-metadata names the default logger writes as `[redacted]` (key material always is). */
+  readonly logRedact?: readonly string[];
+  /** Security events (on by default), metrics and tracing (docs/observability.md). */
+  readonly observability?: ObservabilityOptions;
   /** Extra container modules, loaded after the defaults (use `rebind` to replace one). */
   readonly modules?: readonly ContainerModule[];
 }

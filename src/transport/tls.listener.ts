@@ -2,7 +2,7 @@ import type { Server as NetServer, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { BastionError } from '../errors/bastion-error.js';
 import { toBastionError } from '../errors/factories.js';
-import type { Logger } from '../logging/logger.js';
+import { SECURITY_EVENTS, handshakeRefusedReason, type Logger } from '../logging/logger.js';
 import type { PeerInfo } from '../security/security.js';
 import { FrameSocket } from './frame-socket.js';
 import { malformedFrame, type Frame } from './framing.js';
@@ -65,6 +65,9 @@ export class TLSListener implements Listener {
     // Without this handler a socket that fails or stalls its handshake is not destroyed (B14).
     server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
       this.logger.debug('transport_tls_client_error', { code: error.code, remoteAddress: socket.remoteAddress });
+      // Node destroys a refused client certificate without an error of its own; the reason is in authorizationError.
+      const code = socket.authorizationError === null || socket.authorizationError === undefined ? error.code : String(socket.authorizationError);
+      this.logger.warn(SECURITY_EVENTS.handshakeRefused, { side: 'server', reason: handshakeRefusedReason(code), code, remoteAddress: socket.remoteAddress });
       socket.destroy();
     });
     server.on(admission.readyEvent, (socket: Socket) => this.accept(socket));

@@ -4,7 +4,7 @@ import { connect, createServer, type PeerCertificate, type SecureContextOptions,
 import { inject, injectable } from 'inversify';
 import { TOKENS } from '../container/tokens.js';
 import { BastionError } from '../errors/bastion-error.js';
-import type { Logger } from '../logging/logger.js';
+import { SECURITY_EVENTS, handshakeRefusedReason, type Logger } from '../logging/logger.js';
 import { identityFromCertificate, peerInfoFromSocket, presentedCertificate } from '../security/identity.js';
 import {
   DEFAULT_CIPHERS,
@@ -156,7 +156,9 @@ export class TLSTransport implements Transport {
     socket.disableRenegotiation();
     const material = this.source.current();
     if (socket.authorized !== true && (presentedCertificate(socket) || (material.clientAuth ?? 'require') === 'require')) {
-      this.logger.warn('transport_peer_refused', { remoteAddress: socket.remoteAddress, reason: String(socket.authorizationError ?? 'no certificate') });
+      const code = String(socket.authorizationError ?? 'no certificate');
+      this.logger.debug('transport_peer_refused', { remoteAddress: socket.remoteAddress, reason: code });
+      this.logger.warn(SECURITY_EVENTS.handshakeRefused, { side: 'server', reason: handshakeRefusedReason(code), code, remoteAddress: socket.remoteAddress });
       return undefined;
     }
     return peerInfoFromSocket(socket, material.trustDomain, material.identityOptions);

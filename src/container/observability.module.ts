@@ -1,0 +1,76 @@
+import { ContainerModule } from 'inversify';
+import type { ClientWrapper } from '../client/client.js';
+import { childLogger, type Logger } from '../logging/logger.js';
+import { securityEventsClientWrapper, securityEventsWrapper } from '../logging/security-events.wrapper.js';
+import { BastionMetrics } from '../metrics/bastion.metrics.js';
+import { EventCountingLogger } from '../metrics/event-counting.logger.js';
+import { serveMetrics, type MetricsEndpoint } from '../metrics/metrics.endpoint.js';
+import type { MetricsEndpointOptions, MetricsOptions, MetricsRegistry } from '../metrics/metrics.js';
+import { metricsClientWrapper, metricsWrapper } from '../metrics/metrics.wrapper.js';
+import { PrometheusRegistry } from '../metrics/prometheus.registry.js';
+import { tracingClientWrapper, tracingWrapper } from '../tracing/tracing.wrapper.js';
+import type { TracingOptions } from '../tracing/tracing.js';
+import { TOKENS } from './tokens.js';
+
+/** `BastionOptions.observability`: what is switched on at boot. */
+export interface ObservabilityOptions {
+  /** Log refused calls as security events (`call_refused_identity`, `rate_limited`, …); on unless `false`. */
+  readonly securityEvents?: boolean;
+  /** Count calls, latency, in-flight calls, rate-limit decisions and security events; off by default. */
+  readonly metrics?: boolean | MetricsOptions;
+  /** Trace each call with this tracer (an OpenTelemetry one through `openTelemetryTracer()`); off by default. */
+  readonly tracing?: TracingOptions;
+}
+
+/** What boot needs to switch observability on. */
+export interface ObservabilitySetup {
+  /** The app's logger; with metrics on, it also counts the security events logged through it. */
+  readonly logger: Logger;
+  /** Loaded before the defaults, so its server wrappers run outermost (tracing, metrics, security events). */
+  readonly first: ContainerModule;
+  /** Loaded after the defaults: rate-limit decisions go to the metrics. */
+  readonly last: ContainerModule;
+  /** Client wrappers to put before the app's own, outermost first. */
+  readonly clientWrappers: readonly ClientWrapper[];
+}
+
+/**
+ * Builds the bindings of `options.observability`: the outermost server wrappers (a span,
+ * then the call metrics, then the security-event log), the same on the client, the
+ * metrics registry (`TOKENS.MetricsRegistry`) and the opt-in endpoint's options.
+ *
+ * @see docs/observability.md
+ */
+export function observabilitySetup(options: ObservabilityOptions = {}, logger: Logger): ObservabilitySetup {
+  const metricsOptions: MetricsOptions | undefined = options.metrics === true ? {} : options.metrics === false ? undefined : options.metrics;
+  const metrics = metricsOptions === undefined ? undefined : new BastionMetrics(metricsOptions.registry ?? new PrometheusRegistry(), metricsOptions.buckets);
+  const appLogger = metrics === undefined ? logger : new EventCountingLogger(logger, metrics);
+  const securityLogger = childLogger(appLogger, { component: 'security' });
+  const events = options.securityEvents !== false;
+  const tracer = options.tracing?.tracer;
+  const endpoint = metricsOptions?.endpoint === true ? {} : metricsOptions?.endpoint === false ? undefined : metricsOptions?.endpoint;
+  const first = new ContainerModule(({ bind }) => {
+    if (tracer !== undefined) bind(TOKENS.WrapperFactories).toConstantValue(tracingWrapper(tracer));
+    if (metrics !== undefined) {
+      bind(TOKENS.Metrics).toConstantValue(metrics);
+      bind(TOKENS.MetricsRegistry).toConstantValue(metrics.registry);
+      bind(TOKENS.WrapperFactories).toConstantValue(metricsWrapper(metrics));
+      if (endpoint !== undefined) bind(TOKENS.MetricsEndpointOptions).toConstantValue(endpoint);
+    }
+    if (events) bind(TOKENS.WrapperFactories).toConstantValue(securityEventsWrapper(securityLogger));
+  });
+  const last = new ContainerModule(({ rebind }) => {
+    if (metrics !== undefined) rebind(TOKENS.RateLimitMetrics).toConstantValue(metrics);
+  });
+  const clientWrappers: ClientWrapper[] = [];
+  if (tracer !== undefined) clientWrappers.push(tracingClientWrapper(tracer));
+  if (metrics !== undefined) clientWrappers.push(metricsClientWrapper(metrics));
+  if (events) clientWrappers.push(securityEventsClientWrapper(securityLogger));
+  return { logger: appLogger, first, last, clientWrappers };
+}
+
+/** Starts the metrics endpoint when `observability.metrics.endpoint` asked for one. */
+export async function startMetricsEndpoint(container: { isBound(id: symbol): boolean; get<T>(id: symbol): T }): Promise<MetricsEndpoint | undefined> {
+  if (!container.isBound(TOKENS.MetricsEndpointOptions)) return undefined;
+  return serveMetrics(container.get<MetricsRegistry>(TOKENS.MetricsRegistry), container.get<MetricsEndpointOptions>(TOKENS.MetricsEndpointOptions));
+}

@@ -1,0 +1,84 @@
+import type { ClientWrapper } from '../client/client.js';
+import { BastionError } from '../errors/bastion-error.js';
+import type { CallContext, WrapperFactory } from '../server/server.js';
+import { SECURITY_EVENTS, handshakeRefusedReason, type SecurityEvent } from './events.js';
+import type { LogFields, Logger } from './logger.js';
+
+/** The security event a refused call is logged as, by error id; other errors are not security events. */
+const EVENT_BY_ERROR: Readonly<Record<string, SecurityEvent>> = Object.freeze({
+  BST_ERR_SECURITY_PEER_NOT_ALLOWED: SECURITY_EVENTS.callRefusedIdentity,
+  BST_ERR_SECURITY_NO_CLIENT_CERT: SECURITY_EVENTS.callRefusedUnauthenticated,
+  BST_ERR_RATELIMIT_EXCEEDED: SECURITY_EVENTS.rateLimited,
+  BST_ERR_RATELIMIT_COST_TOO_HIGH: SECURITY_EVENTS.rateLimited,
+  BST_ERR_SERVER_OVERLOADED: SECURITY_EVENTS.shed,
+  BST_ERR_VALIDATION_FAILED: SECURITY_EVENTS.validationRefused,
+  BST_ERR_CODEC_DECODE: SECURITY_EVENTS.validationRefused,
+  BST_ERR_CODEC_FORBIDDEN_KEY: SECURITY_EVENTS.validationRefused,
+  BST_ERR_CODEC_TOO_DEEP: SECURITY_EVENTS.validationRefused,
+  BST_ERR_CODEC_TOO_LARGE: SECURITY_EVENTS.validationRefused,
+  BST_ERR_CODEC_UNSUPPORTED: SECURITY_EVENTS.validationRefused,
+});
+
+/** Most field paths one record lists, and the longest path kept: an unknown key is the caller's text. */
+export const MAX_LOGGED_FIELDS = 20;
+const MAX_PATH_LENGTH = 64;
+
+/** The fields of a refusal record: who, what, and the code; for a `400` the field paths only, never their values. */
+function refusalFields(error: BastionError): LogFields {
+  const fields: LogFields = { code: error.code, error: error.id };
+  if (error.fields !== undefined) {
+    fields['fields'] = error.fields.slice(0, MAX_LOGGED_FIELDS).map((f) => (f.path.length > MAX_PATH_LENGTH ? `${f.path.slice(0, MAX_PATH_LENGTH)}…` : f.path));
+    if (error.fields.length > MAX_LOGGED_FIELDS) fields['moreFields'] = error.fields.length - MAX_LOGGED_FIELDS;
+  }
+  if (error.retryAfterMs !== undefined) fields['retryAfterMs'] = error.retryAfterMs;
+  return fields;
+}
+
+function peerFields(ctx: CallContext): LogFields {
+  const { identity, authorized, remoteAddress } = ctx.peer;
+  return { peer: authorized && identity !== undefined ? identity.name : 'anonymous', remoteAddress };
+}
+
+/**
+ * Logs each call a protection refused as its own `warn` record with a stable `event`
+ * (`call_refused_identity`, `call_refused_unauthenticated`, `rate_limited`, `shed`,
+ * `validation_refused`), the endpoint and the verified peer identity. It runs outermost,
+ * so it sees every protection's answer; the error goes on to the caller unchanged.
+ */
+export function securityEventsWrapper(logger: Logger): WrapperFactory {
+  return (endpoint) => {
+    const where = { service: endpoint.service, endpoint: endpoint.endpoint };
+    return async (ctx, next) => {
+      try {
+        return await next();
+      } catch (thrown) {
+        const event = BastionError.is(thrown) ? EVENT_BY_ERROR[thrown.id] : undefined;
+        if (event !== undefined) logger.warn(event, { ...where, ...peerFields(ctx), ...refusalFields(thrown as BastionError) });
+        throw thrown;
+      }
+    };
+  };
+}
+
+/**
+ * The client side: a `429`, from this client's own pacing or from the server, is a
+ * `rate_limited` record with `side: 'client'`, and a server that proved another identity than the service called is a
+ * `handshake_refused` record with reason `wrong_identity`.
+ */
+export function securityEventsClientWrapper(logger: Logger): ClientWrapper {
+  return async (call, next) => {
+    try {
+      return await next();
+    } catch (thrown) {
+      if (BastionError.is(thrown)) {
+        const where = { side: 'client', service: call.service, endpoint: call.endpoint };
+        if (thrown.id === 'BST_ERR_SECURITY_SERVER_IDENTITY') {
+          logger.warn(SECURITY_EVENTS.handshakeRefused, { ...where, reason: handshakeRefusedReason(thrown.id) });
+        } else if (thrown.id === 'BST_ERR_RATELIMIT_EXCEEDED') {
+          logger.warn(SECURITY_EVENTS.rateLimited, { ...where, ...refusalFields(thrown) });
+        }
+      }
+      throw thrown;
+    }
+  };
+}
