@@ -74,7 +74,9 @@ try {
 } catch (error) {
   // Every failure here is the user's input or environment: a message helps more than a stack.
   if (error instanceof UsageError) {
-    process.stderr.write(`${style.red('usage error:')} ${error.message}\n\n${error.help}\n`);
+    // The synopsis is enough to fix a typo; the full text is one --help away.
+    const synopsis = error.help.split('\n\n')[0];
+    process.stderr.write(`${style.red('usage error:')} ${error.message}\n\n${synopsis}\n(--help for all options)\n`);
     process.exitCode = EXIT.usage;
   } else if (BastionError.is(error)) {
     process.stderr.write(`${style.red(`error ${error.code} ${error.status}`)} [${error.id}]: ${error.detail}\n`);

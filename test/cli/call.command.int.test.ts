@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Bastion, ensureDevPki } from '../../src/index.js';
-import { RecordingLogger } from '../fixtures/quiet-logger.js';
 import { Stamper } from '../testing/clock-service.fixture.js';
 import { bastion } from './run-cli.js';
+import { serveWithDevPki } from './serve-with-dev-pki.js';
 
 describe('bastion call', () => {
   let dir: string;
@@ -16,15 +16,8 @@ describe('bastion call', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'bastion-call-'));
-    const pki = await ensureDevPki(dir, 'bastion.local', ['stamper', 'auditor', 'intruder']);
-    const own = pki['stamper']!;
-    server = await Bastion.create({
-      services: [Stamper],
-      tls: { ca: { path: own.ca }, cert: { path: own.cert }, key: { path: own.key }, trustDomain: 'bastion.local' },
-      logger: new RecordingLogger(),
-    });
-    const bound = await server.start();
-    address = `${bound.host}:${bound.port}`;
+    await ensureDevPki(dir, 'bastion.local', ['auditor', 'intruder']);
+    ({ app: server, address } = await serveWithDevPki(dir, 'stamper', [Stamper]));
   });
   after(async () => {
     await server.stop();

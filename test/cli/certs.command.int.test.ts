@@ -79,6 +79,15 @@ describe('bastion certs', () => {
     });
   });
 
+  describe('when the output is not a terminal', () => {
+    it('should print no colour codes, even with NO_COLOR unset', async () => {
+      const run = await bastion(['certs', 'frobnicate'], { env: { NO_COLOR: undefined } });
+      assert.equal(run.code, 2);
+      assert.match(run.stderr, /unknown action 'frobnicate'/);
+      assert.ok(!run.stderr.includes('\u001b['), 'ANSI escape in piped output');
+    });
+  });
+
   describe('when asked for help or the version', () => {
     it('should print them and exit 0', async () => {
       assert.match((await bastion(['--help'])).stdout, /Usage: bastion <command>/);

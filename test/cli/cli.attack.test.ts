@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { Bastion, ensureDevPki, Handler, Service } from '../../src/index.js';
+import { ensureDevPki, Handler, Service } from '../../src/index.js';
 import { FileRegistry } from '../../src/registry/file.registry.js';
-import { RecordingLogger } from '../fixtures/quiet-logger.js';
 import { Stamper, StampRequest } from '../testing/clock-service.fixture.js';
 import { bastion } from './run-cli.js';
+import { serveWithDevPki, type Served } from './serve-with-dev-pki.js';
 
 let rogueCalls = 0;
 
@@ -24,25 +24,14 @@ class Rogue {
   }
 }
 
-async function serve(pkiDir: string, identity: string, service: new (...args: any[]) => object): Promise<{ app: Bastion; address: string }> {
-  const own = (await ensureDevPki(pkiDir, 'bastion.local', [identity]))[identity]!;
-  const app = await Bastion.create({
-    services: [service],
-    tls: { ca: { path: own.ca }, cert: { path: own.cert }, key: { path: own.key }, trustDomain: 'bastion.local' },
-    logger: new RecordingLogger(),
-  });
-  const { host, port } = await app.start();
-  return { app, address: `${host}:${port}` };
-}
-
 describe('bastion CLI (attacks)', () => {
   let dir: string;
-  let rogue: { app: Bastion; address: string };
+  let rogue: Served;
   const pki = () => join(dir, 'pki');
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'bastion-cli-attack-'));
     await ensureDevPki(pki(), 'bastion.local', ['auditor']);
-    rogue = await serve(pki(), 'intruder', Rogue);
+    rogue = await serveWithDevPki(pki(), 'intruder', [Rogue]);
   });
   after(async () => {
     await rogue.app.stop();
@@ -75,7 +64,7 @@ describe('bastion CLI (attacks)', () => {
 
     describe('when the node claims the right identity with a certificate from another CA', () => {
       it('should fail the handshake and print no reply', async () => {
-        const impostor = await serve(join(dir, 'other-pki'), 'stamper', Stamper);
+        const impostor = await serveWithDevPki(join(dir, 'other-pki'), 'stamper', [Stamper]);
         try {
           const run = await bastion(['call', 'stamper', 'Stamper.stamp', '{"label":"secret"}', '--address', impostor.address, '--identity', 'auditor', '--pki', pki()]);
           assert.equal(run.code, 1);

@@ -5,22 +5,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { Bastion, ensureDevPki, TOKENS, type Registry } from '../../src/index.js';
-import { RecordingLogger } from '../fixtures/quiet-logger.js';
 import { skipUnlessService } from '../fixtures/services.js';
 import { Stamper } from '../testing/clock-service.fixture.js';
 import { bastion } from './run-cli.js';
+import { serveWithDevPki } from './serve-with-dev-pki.js';
 
 async function serveStamper(pkiDir: string, registry: string): Promise<Bastion> {
-  const pki = await ensureDevPki(pkiDir, 'bastion.local', ['stamper', 'auditor']);
-  const own = pki['stamper']!;
-  const app = await Bastion.create({
-    services: [Stamper],
-    registry,
-    tls: { ca: { path: own.ca }, cert: { path: own.cert }, key: { path: own.key }, trustDomain: 'bastion.local' },
-    logger: new RecordingLogger(),
-  });
-  await app.start();
-  return app;
+  await ensureDevPki(pkiDir, 'bastion.local', ['auditor']);
+  return (await serveWithDevPki(pkiDir, 'stamper', [Stamper], registry)).app;
 }
 
 describe('bastion services', () => {

@@ -1,10 +1,7 @@
 import { join } from 'node:path';
-import { Bastion } from '../../bastion.js';
-import { staticAddressRegistry } from '../../container/static-address.js';
 import { TOKENS } from '../../container/tokens.js';
 import type { Registry } from '../../registry/registry.js';
 import { BastionError } from '../../errors/bastion-error.js';
-import { ConsoleLogger } from '../../logging/logger.js';
 import { checkServiceName, parseAddress, parseCommand, UsageError, type Command, type CommandResult } from '../command.js';
 import { toJSON } from '../output.js';
 
@@ -85,7 +82,14 @@ async function run(argv: readonly string[]): Promise<CommandResult> {
   const registryUrl = (values.registry as string | undefined) ?? process.env['BASTION_REGISTRY'];
   if (values.address !== undefined && values.registry !== undefined) throw new UsageError('bastion call: give --registry or --address, not both', HELP);
   if (values.address === undefined && registryUrl === undefined) throw new UsageError('bastion call: give --registry URL or --address HOST:PORT', HELP);
-  const registry = values.address === undefined ? (registryUrl as string) : await staticAddressRegistry(service, parseAddress(values.address as string, HELP));
+  const address = values.address === undefined ? undefined : parseAddress(values.address as string, HELP);
+  // The framework loads only once the command line is known to be good: usage errors stay instant.
+  const [{ Bastion }, { staticAddressRegistry }, { ConsoleLogger }] = await Promise.all([
+    import('../../bastion.js'),
+    import('../../container/static-address.js'),
+    import('../../logging/logger.js'),
+  ]);
+  const registry = address === undefined ? (registryUrl as string) : await staticAddressRegistry(service, address);
   const pki = values.pki as string;
   const identity = values.identity as string;
 
@@ -105,7 +109,8 @@ async function run(argv: readonly string[]): Promise<CommandResult> {
     return { code: 0, output: toJSON(reply) };
   } catch (error) {
     if (!BastionError.is(error)) throw error;
-    const output = values.json === true ? toJSON({ error: error.toWire() }) : `error ${error.code} ${error.status} [${error.id}]: ${error.detail}`;
+    const fields = (error.fields ?? []).map((f) => `\n  - ${f.path}: ${f.constraints.join('; ')}`).join('');
+    const output = values.json === true ? toJSON({ error: error.toWire() }) : `error ${error.code} ${error.status} [${error.id}]: ${error.detail}${fields}`;
     return { code: 1, output };
   } finally {
     await app.stop();

@@ -1,5 +1,3 @@
-import { openRegistryReader } from '../../container/registry-reader.js';
-import { ConsoleLogger } from '../../logging/logger.js';
 import type { ServiceRecord } from '../../registry/registry.js';
 import { checkServiceName, parseCommand, UsageError, type Command, type CommandResult } from '../command.js';
 import { formatColumns, toJSON } from '../output.js';
@@ -33,6 +31,8 @@ async function run(argv: readonly string[]): Promise<CommandResult> {
   const name = positionals[0] === undefined ? undefined : checkServiceName(positionals[0], HELP);
   const url = (values.registry as string | undefined) ?? process.env['BASTION_REGISTRY'];
   if (url === undefined) throw new UsageError('bastion services: give --registry URL (or set BASTION_REGISTRY)', HELP);
+  // Loading the registry backends (Redis, NATS clients) waits until the command line is known to be good.
+  const [{ openRegistryReader }, { ConsoleLogger }] = await Promise.all([import('../../container/registry-reader.js'), import('../../logging/logger.js')]);
   let reader;
   try {
     reader = openRegistryReader(url, new ConsoleLogger('warn'));
