@@ -1,0 +1,3 @@
+import { runPubsubExample } from './run-example.js';
+
+console.log(await runPubsubExample(process.argv[2]));
