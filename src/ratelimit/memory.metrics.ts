@@ -35,5 +35,4 @@ export class MemoryRateLimitMetrics implements RateLimitMetrics {
   snapshot(): readonly (RateLimitEvent & { readonly count: number })[] {
     return [...this.counters.values()].map(({ event, count }) => ({ ...event, count }));
   }
-
 }

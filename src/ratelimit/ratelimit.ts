@@ -34,14 +34,14 @@ export interface RateLimiter {
 /** What a wrapper decided for one call. */
 export type RateLimitOutcome = 'allowed' | 'rejected' | 'shed';
 
-/** Which kind of limit decided: a key kind, `custom` for a key function, `in-flight` for load shedding, `client` for client pacing. */
-export type RateLimitKeyKind = RateLimitKey | 'custom' | 'in-flight' | 'client';
-
 /** One decision, as reported to RateLimitMetrics. */
 export interface RateLimitEvent {
   readonly service: string;
   readonly endpoint: string;
-  /** Kinds of every bucket involved, joined with `+` (`service+peer`). */
+  /**
+   * Kinds of every bucket involved, joined with `+` (`service+peer`): a `RateLimitKey`,
+   * `custom` for a key function, `in-flight` for load shedding, `client` for client pacing.
+   */
   readonly keyKind: string;
   readonly outcome: RateLimitOutcome;
 }

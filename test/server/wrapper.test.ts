@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CallContext, HandlerWrapper } from '../../src/server/server.js';
-import { compose } from '../../src/server/wrapper.js';
+import type { CallContext, EndpointDescriptor, HandlerWrapper } from '../../src/server/server.js';
+import { chain, compose, endpointWrappers } from '../../src/server/wrapper.js';
 
 const ctx = {} as CallContext;
 
@@ -48,6 +48,28 @@ describe('compose', () => {
       const run = compose([async (_ctx, next) => (await next(), next())], async () => ++runs);
       await assert.rejects(run(ctx), /next\(\) called more than once/);
       assert.equal(runs, 1);
+    });
+  });
+});
+
+describe('chain', () => {
+  describe('when given wrappers and a next step', () => {
+    it('should make one wrapper that runs them outermost first, then next', async () => {
+      const order: string[] = [];
+      const one = chain<string>([
+        async (c, next) => (order.push(`a:${c}`), next()),
+        async (c, next) => (order.push(`b:${c}`), next()),
+      ]);
+      assert.equal(await one('x', async () => (order.push('next'), 7)), 7);
+      assert.deepEqual(order, ['a:x', 'b:x', 'next']);
+    });
+  });
+});
+
+describe('endpointWrappers', () => {
+  describe('when the endpoint has no @UseWrappers', () => {
+    it('should build no wrapper', () => {
+      assert.equal(endpointWrappers()({ wrappers: [] } as unknown as EndpointDescriptor), undefined);
     });
   });
 });
