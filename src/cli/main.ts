@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline/promises';
+import { createInterface, type Interface } from 'node:readline';
 import { BastionError } from '../errors/bastion-error.js';
 import { CommandFailure, EXIT, UsageError, type Command, type CommandEnv, type CommandResult } from './command.js';
 import { styles } from './output.js';
@@ -36,20 +36,26 @@ function version(): string {
   return pkg.version;
 }
 
-function environment(): CommandEnv {
+/** The terminal environment; `close()` releases stdin once the command is done. */
+function environment(): CommandEnv & { close(): void } {
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  let rl: Interface | undefined;
+  let lines: AsyncIterator<string> | undefined;
   return {
     cwd: process.cwd(),
     interactive,
     color: process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined,
     async ask(question, fallback) {
-      const rl = createInterface({ input: process.stdin, output: process.stdout });
-      try {
-        const answer = (await rl.question(`${question} (${fallback}): `)).trim();
-        return answer === '' ? fallback : answer;
-      } finally {
-        rl.close();
-      }
+      // One reader for every question: its iterator queues lines typed (or pasted) ahead of the prompt.
+      rl ??= createInterface({ input: process.stdin, output: process.stdout, terminal: false });
+      lines ??= rl[Symbol.asyncIterator]();
+      process.stdout.write(`${question} [${fallback}]: `);
+      const next = await lines.next();
+      const answer = next.done === true ? '' : next.value.trim();
+      return answer === '' ? fallback : answer;
+    },
+    close() {
+      rl?.close();
     },
   };
 }
@@ -86,4 +92,6 @@ try {
     process.stderr.write(`${style.red('error:')} ${message}\n`);
     process.exitCode = EXIT.failed;
   }
+} finally {
+  env.close();
 }
