@@ -14,8 +14,10 @@ const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 const OFFLINE = ['--prefer-offline', '--no-audit', '--no-fund'];
 
-// Without this, the project's own `node --test` would report to this runner instead of printing.
-const { NODE_TEST_CONTEXT: _context, ...ENV } = process.env;
+// The project's own `node --test` would report to this runner if NODE_TEST_CONTEXT leaked, and
+// npm_* variables (set when this suite runs under `npm test`, e.g. npm_config_local_prefix) would
+// point the nested npm at this repository instead of the generated project.
+const ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'NODE_TEST_CONTEXT' && key !== 'INIT_CWD' && !key.startsWith('npm_')));
 
 interface Run {
   readonly code: number;
