@@ -143,6 +143,8 @@ export class PrometheusRegistry implements MetricsRegistry {
     }
     const family = new Family(kind, definition, labelNames, buckets);
     this.families.set(definition.name, family);
+    // A metric without labels has one series from the start, so a scrape reads 0 rather than nothing.
+    if (labelNames.length === 0 && kind !== 'histogram') family.at({});
     return family;
   }
 }
