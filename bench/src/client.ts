@@ -13,8 +13,10 @@ export interface ClientResult {
   readonly latency: Latency;
   readonly rejected400?: Throughput;
   readonly rejected429?: Throughput;
-  /** CLOCK_MONOTONIC microseconds (as in a .cpuprofile) around the measured phase, when profiling. */
-  readonly windowUs?: readonly [number, number];
+  /** CLOCK_MONOTONIC microseconds (as in a .cpuprofile) around the 100 B throughput phase. */
+  readonly windowUs: readonly [number, number];
+  /** CPU time this client process spent in that phase. */
+  readonly clientCpuUs: number;
 }
 
 /** What the runner sends a client process. */
@@ -40,14 +42,20 @@ async function run(job: ClientJob): Promise<ClientResult> {
     const caller = (request: EchoRequest) => async () => checkReply(request, await client.call(request));
     const small = caller(echoRequest(PAYLOADS.small));
     await throughput(small, config.inFlight, config.warmupSeconds);
+    const from = Number(process.hrtime.bigint() / 1000n);
+    const cpu = process.cpuUsage();
+    const smallResult = await throughput(small, config.inFlight, config.seconds);
+    const used = process.cpuUsage(cpu);
+    const windowUs = [from, Number(process.hrtime.bigint() / 1000n)] as const;
+    const clientCpuUs = used.user + used.system;
     if (job.smallOnly === true) {
-      const from = Number(process.hrtime.bigint() / 1000n);
-      const only = await throughput(small, config.inFlight, config.seconds);
-      const windowUs = [from, Number(process.hrtime.bigint() / 1000n)] as const;
-      return { small: only, kib: only, big: only, latency: { calls: 0, p50Ms: Number.NaN, p99Ms: Number.NaN }, windowUs };
+      const none = { calls: 0, p50Ms: Number.NaN, p99Ms: Number.NaN };
+      return { small: smallResult, kib: smallResult, big: smallResult, latency: none, windowUs, clientCpuUs };
     }
     const result: ClientResult = {
-      small: await throughput(small, config.inFlight, config.seconds),
+      small: smallResult,
+      windowUs,
+      clientCpuUs,
       kib: await throughput(caller(echoRequest(PAYLOADS.kib)), config.inFlight, config.seconds),
       big: await throughput(caller(echoRequest(PAYLOADS.big)), config.inFlight, config.seconds),
       latency: await latency(small, config.latencySeconds),

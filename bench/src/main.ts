@@ -4,14 +4,14 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ClientJob, ClientResult, FromClient } from './client.js';
+import type { ClientJob, FromClient } from './client.js';
 import { readConfig, type BenchConfig } from './config.js';
 import { CONTENDERS } from './contenders/index.js';
 import { runMicro } from './micro.js';
 import { createBenchPki, removeBenchPki } from './pki.js';
 import { profileContenders } from './profile.js';
 import { summariseRuns, writeReport, type RunSample } from './report.js';
-import type { FromServer } from './server.js';
+import type { FromServer, ToServer } from './server.js';
 
 const SERVER = fileURLToPath(new URL('./server.js', import.meta.url));
 const CLIENT = fileURLToPath(new URL('./client.js', import.meta.url));
@@ -70,9 +70,15 @@ export async function measure(contender: string, config: BenchConfig, flags: Chi
       if (client.exitCode === null) await new Promise((resolve) => client.once('exit', resolve));
     }
     if (answer.type === 'error') throw new Error(`${contender} client failed: ${answer.message}`);
-    server.send({ type: 'rss' });
+    const result = answer.result;
+    server.send({ type: 'rss', windowUs: result.windowUs } satisfies ToServer);
     const rss = await nextMessage<FromServer>(server, `${contender} server`, 10_000, (m) => m.type === 'rss');
-    return { contender, client: answer.result as ClientResult, rssMb: rss.type === 'rss' ? rss.rssMb : Number.NaN };
+    return {
+      contender,
+      client: result,
+      rssMb: rss.type === 'rss' ? rss.rssMb : Number.NaN,
+      serverCpuUs: rss.type === 'rss' ? (rss.cpuUs ?? Number.NaN) : Number.NaN,
+    };
   } finally {
     await stopChild(server);
   }
