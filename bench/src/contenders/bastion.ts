@@ -70,7 +70,9 @@ function bastionContender(name: string, layers: Layers): Contender {
           name: SERVER_NAME,
           version: '1.0.0',
           metadata: {},
-          endpoints: [],
+          // As the server registers them: a record without its endpoints would send the
+          // client back to the registry on every call to learn the endpoint's codec.
+          endpoints: ['Echo.echo', 'Echo.limited'].map((name) => ({ name, request: 'EchoRequest', codec: 'application/json' })),
           nodes: [{ id: `${SERVER_NAME}-bench`, host: '127.0.0.1', port, metadata: {} }],
         },
         { ttlMs: 300_000 },
