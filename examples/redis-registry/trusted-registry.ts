@@ -34,7 +34,9 @@ export async function runTrustedRegistry(url = 'redis://127.0.0.1:6379'): Promis
   };
   try {
     await registry.register(signer.sign(record), { ttlMs: 30_000, identity: 'orders', sourceAddress: '127.0.0.1' });
-    const node = await new RoundRobinSelector(registry).select('orders');
+    const selector = new RoundRobinSelector(registry);
+    const node = await selector.select('orders');
+    selector.close();
     await registry.deregister(signer.sign(record), { identity: 'orders', sourceAddress: '127.0.0.1' });
     return `${node.id} at ${node.host}:${node.port}`;
   } finally {

@@ -1,4 +1,4 @@
-import type { KV, NatsConnection } from 'nats';
+import type { KV, KvWatchOptions, NatsConnection } from 'nats';
 import type { DeregisterOptions, RegisterOptions, Registry, RegistryWatcher, ServiceRecord } from './registry.js';
 import { checkTtl, decodeEntry, encodeEntry, entriesOf, nodeKey, recordsOf, serviceKeyPrefix, type StoredEntry } from './stored-entry.js';
 import type { ReplayCache } from './validating/replay-cache.js';
@@ -54,7 +54,7 @@ export class NATSRegistry implements Registry, ReplayCache {
   }
 
   watch(service?: string): RegistryWatcher {
-    return watchRegistry(this, service, this.options.watchIntervalMs);
+    return watchRegistry(this, service, this.options.watchIntervalMs, (poke) => this.feed(service, poke));
   }
 
   async claim(nonce: string, _ttlMs: number): Promise<boolean> {
@@ -73,6 +73,24 @@ export class NATSRegistry implements Registry, ReplayCache {
     if (this.closed) return;
     this.closed = true;
     if (this.options.connection === undefined && this.connection !== undefined) await (await this.connection).drain().catch(() => {});
+  }
+
+  // KV watch (updates only) makes a change reach watchers at once; expiry comes from polling.
+  private feed(service: string | undefined, poke: () => void): () => void {
+    let stop: (() => void) | undefined;
+    let stopped = false;
+    void (async () => {
+      const { entries } = await this.open();
+      if (stopped) return;
+      const updates = await entries.watch({ key: service === undefined ? '>' : `${serviceKeyPrefix(service)}>`, include: 'updates' as KvWatchOptions['include'] });
+      stop = () => updates.stop();
+      if (stopped) updates.stop();
+      for await (const _update of updates) poke();
+    })().catch(() => {});
+    return () => {
+      stopped = true;
+      stop?.();
+    };
   }
 
   private key(entry: StoredEntry): string {

@@ -44,12 +44,13 @@ export class RedisRegistry implements Registry, ReplayCache {
     for (const entry of entriesOf(record, options.ttlMs, Date.now())) {
       multi.set(this.prefix + nodeKey(entry.head.name, entry.head.version, entry.node.id), encodeEntry(entry), 'PX', Math.ceil(options.ttlMs));
     }
+    multi.publish(this.channel(), record.name);
     await multi.exec();
   }
 
   async deregister(record: ServiceRecord, _options?: DeregisterOptions): Promise<void> {
     const keys = record.nodes.map((node) => this.prefix + nodeKey(record.name, record.version, node.id));
-    if (keys.length > 0) await (await this.redis()).del(...keys);
+    if (keys.length > 0) await (await this.redis()).multi().del(...keys).publish(this.channel(), record.name).exec();
   }
 
   getService(name: string): Promise<ServiceRecord[]> {
@@ -61,7 +62,7 @@ export class RedisRegistry implements Registry, ReplayCache {
   }
 
   watch(service?: string): RegistryWatcher {
-    return watchRegistry(this, service, this.options.watchIntervalMs);
+    return watchRegistry(this, service, this.options.watchIntervalMs, (poke) => this.feed(service, poke));
   }
 
   /** SET NX PX is one atomic check-and-set, shared by every replica using this Redis. */
@@ -76,6 +77,35 @@ export class RedisRegistry implements Registry, ReplayCache {
     if (this.client === undefined) return;
     const client = await this.client;
     await client.quit().catch(() => client.disconnect());
+  }
+
+  private channel(): string {
+    return `${this.prefix}changes`;
+  }
+
+  // Writers publish the service name of each change; a watcher's own connection subscribes,
+  // so watching needs no keyspace notifications (CONFIG SET). Expiry comes from polling.
+  private feed(service: string | undefined, poke: () => void): () => void {
+    let subscriber: Redis | undefined;
+    let stopped = false;
+    void (async () => {
+      const client = await this.redis();
+      if (stopped) return;
+      subscriber = client.duplicate();
+      const own = subscriber;
+      // Like the polling timer, a watch alone must not keep a process alive.
+      own.on('connect', () => (own as unknown as { stream?: { unref?: () => void } }).stream?.unref?.());
+      subscriber.on('message', (_channel: string, name: string) => {
+        if (service === undefined || name === service) poke();
+      });
+      subscriber.on('error', () => {});
+      await subscriber.subscribe(this.channel());
+      if (stopped) subscriber.disconnect();
+    })().catch(() => {});
+    return () => {
+      stopped = true;
+      subscriber?.disconnect();
+    };
   }
 
   // ioredis is loaded on first use, so an app that never picks Redis never loads it.

@@ -75,15 +75,25 @@ export function diffSnapshots(before: ReadonlyMap<string, { record: ServiceRecor
   return events;
 }
 
+/** Starts store notifications that call `poke` on a change; returns the function that stops them. */
+export type ChangeFeed = (poke: () => void) => () => void;
+
 /**
- * A watcher that reads the registry every `intervalMs` and emits what changed since the
- * previous read; what is already registered when it starts is the baseline, not events.
+ * A watcher that reads the registry every `intervalMs`, and at once when `feed` pokes it,
+ * and emits what changed since the previous read; what is already registered when it
+ * starts is the baseline, not events. Expiry is seen by the interval even where the store
+ * sends no notification for it.
  */
-export function pollingWatcher(read: () => Promise<ServiceRecord[]>, intervalMs: number, onError: (error: unknown) => void): RegistryWatcher {
+export function pollingWatcher(read: () => Promise<ServiceRecord[]>, intervalMs: number, onError: (error: unknown) => void, feed?: ChangeFeed): RegistryWatcher {
   let current: Snapshot | undefined;
   let busy = false;
-  const tick = async () => {
-    if (busy) return;
+  let again = false;
+  const tick = async (): Promise<void> => {
+    // A poke during a read is kept, so a change right after a snapshot is not missed.
+    if (busy) {
+      again = true;
+      return;
+    }
     busy = true;
     try {
       const next = snapshot(await read());
@@ -94,18 +104,31 @@ export function pollingWatcher(read: () => Promise<ServiceRecord[]>, intervalMs:
     } finally {
       busy = false;
     }
+    if (again) {
+      again = false;
+      await tick();
+    }
   };
   const timer = setInterval(() => void tick(), intervalMs);
   // A watcher alone must not keep a process alive.
   timer.unref();
-  const queue = new EventQueue(() => clearInterval(timer));
+  const stopFeed = feed?.(() => void tick());
+  const queue = new EventQueue(() => {
+    clearInterval(timer);
+    stopFeed?.();
+  });
   void tick();
   return queue;
 }
 
-/** The polling watcher of one service of `registry`, or of all of them; what every backend's `watch` is. */
-export function watchRegistry(registry: Pick<Registry, 'getService' | 'listServices'>, service: string | undefined, intervalMs = DEFAULT_WATCH_INTERVAL_MS): RegistryWatcher {
+/** The watcher of one service of `registry`, or of all of them; what every backend's `watch` is. */
+export function watchRegistry(
+  registry: Pick<Registry, 'getService' | 'listServices'>,
+  service: string | undefined,
+  intervalMs = DEFAULT_WATCH_INTERVAL_MS,
+  feed?: ChangeFeed,
+): RegistryWatcher {
   const read = service === undefined ? () => registry.listServices() : () => registry.getService(service);
   // A failed read is retried at the next tick; the watcher only reports what it saw change.
-  return pollingWatcher(read, intervalMs, () => {});
+  return pollingWatcher(read, intervalMs, () => {}, feed);
 }

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import type { Registry } from '../../src/registry/registry.js';
+import { conformanceNode, conformanceRecord, nextEvent } from '../conformance/registry.conformance.js';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +57,33 @@ export function describeKilledRegistrant(url: string, create: () => Registry): v
         await killHard(child);
         await registry.close?.();
       }
+    });
+  });
+}
+
+/**
+ * The store's own notifications (Redis pub/sub, NATS KV watch) must bring a change to a
+ * watcher whose polling interval is far too long to have found it. `create` must set
+ * that long interval.
+ */
+export function describePushedWatch(create: () => Registry): void {
+  describe('.watch', () => {
+    describe('when the store notifies a change', () => {
+      it('should emit it without waiting for the next poll', async () => {
+        const registry = create();
+        const watcher = registry.watch('conf-pushed');
+        try {
+          await sleep(300);
+          await registry.register(conformanceRecord('pushed', [conformanceNode('p1')]), { ttlMs: 30_000 });
+          const created = await nextEvent(watcher, 3000);
+          assert.deepEqual([created.type, created.record.nodes[0]?.id], ['create', 'p1']);
+          await registry.deregister(conformanceRecord('pushed', [conformanceNode('p1')]));
+          assert.equal((await nextEvent(watcher, 3000)).type, 'delete');
+        } finally {
+          watcher.close();
+          await registry.close?.();
+        }
+      });
     });
   });
 }

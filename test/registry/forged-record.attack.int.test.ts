@@ -31,9 +31,13 @@ const forgeries: [string, () => ServiceRecord][] = [
 ];
 
 async function selectMany(selector: RoundRobinSelector, times: number): Promise<Set<string>> {
-  const picked = new Set<string>();
-  for (let i = 0; i < times; i++) picked.add((await selector.select('orders')).id);
-  return picked;
+  try {
+    const picked = new Set<string>();
+    for (let i = 0; i < times; i++) picked.add((await selector.select('orders')).id);
+    return picked;
+  } finally {
+    selector.close();
+  }
 }
 
 describe('forged registry records', async () => {

@@ -4,11 +4,11 @@ import { after, before, describe, it } from 'node:test';
 import { NATSRegistry } from '../../src/registry/nats.registry.js';
 import { describeRegistryConformance } from '../conformance/registry.conformance.js';
 import { skipUnlessService } from '../fixtures/services.js';
-import { describeKilledRegistrant, runId } from './backend-fixtures.js';
+import { describeKilledRegistrant, describePushedWatch, runId } from './backend-fixtures.js';
 
 const skip = await skipUnlessService('NATS', '127.0.0.1', 4222, 'nats-server -js');
 const bucket = runId('bastion-test-registry');
-const buckets: string[] = [`${bucket}-killed`, `${bucket}-killed-nonces`];
+const buckets: string[] = [`${bucket}-killed`, `${bucket}-killed-nonces`, `${bucket}-pushed`, `${bucket}-pushed-nonces`];
 let count = 0;
 
 function nextBucket(): string {
@@ -43,5 +43,6 @@ describe(NATSRegistry.name, { skip }, () => {
     });
   });
 
+  describePushedWatch(() => new NATSRegistry({ connection, bucket: `${bucket}-pushed`, watchIntervalMs: 60_000 }));
   describeKilledRegistrant(`nats://127.0.0.1:4222?bucket=${bucket}-killed`, () => new NATSRegistry({ connection, bucket: `${bucket}-killed` }));
 });

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { RedisRegistry } from '../../src/registry/redis.registry.js';
 import { describeRegistryConformance } from '../conformance/registry.conformance.js';
 import { skipUnlessService } from '../fixtures/services.js';
-import { describeKilledRegistrant, runId } from './backend-fixtures.js';
+import { describeKilledRegistrant, describePushedWatch, runId } from './backend-fixtures.js';
 
 const skip = await skipUnlessService('Redis', '127.0.0.1', 6379, 'redis-server --port 6379');
 const prefix = runId('bastion-test-registry');
@@ -46,5 +46,6 @@ describe(RedisRegistry.name, { skip }, () => {
     });
   });
 
+  describePushedWatch(() => new RedisRegistry({ prefix: `${prefix}-pushed`, watchIntervalMs: 60_000 }));
   describeKilledRegistrant(`redis://127.0.0.1:6379?prefix=${prefix}-killed`, () => new RedisRegistry({ prefix: `${prefix}-killed` }));
 });
