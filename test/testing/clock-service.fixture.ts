@@ -24,7 +24,8 @@ export class Stamper {
 
   @RateLimit({ tokensPerInterval: 100, interval: 'second' })
   @Handler()
-  stamp(request: StampRequest, ctx: CallContext): { label: string; at: string; caller: string } {
-    return { label: request.label, at: this.clock.now(), caller: ctx.peer.identity?.name ?? 'anonymous' };
+  stamp(request: StampRequest, ctx: CallContext): { label: string; at: string; caller: string; trace: string | null; timeoutMs: number } {
+    const trace = ctx.metadata['trace-id'] ?? null;
+    return { label: request.label, at: this.clock.now(), caller: ctx.peer.identity?.name ?? 'anonymous', trace, timeoutMs: ctx.timeoutMs };
   }
 }

@@ -18,7 +18,8 @@ for (const transport of ['tls', 'memory'] as TestTransport[]) {
       describe('when the caller is allowed', () => {
         it('should call the handler with the overridden dependency and the chosen identity', async () => {
           const stamper = await app.client(Stamper, { as: 'auditor' });
-          assert.deepEqual(await stamper.stamp({ label: 'x' }), { label: 'x', at: FIXED.now(), caller: 'auditor' });
+          const reply = await stamper.stamp({ label: 'x' }, { metadata: { 'trace-id': 't-1' }, timeoutMs: 4000 });
+          assert.deepEqual(reply, { label: 'x', at: FIXED.now(), caller: 'auditor', trace: 't-1', timeoutMs: 4000 });
         });
       });
 
