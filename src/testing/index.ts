@@ -2,7 +2,6 @@
 import 'reflect-metadata';
 
 export { createTestApp } from './test-app.js';
-export { serviceProxy } from './service-proxy.js';
 export {
   DEFAULT_TEST_CLIENT,
   TEST_TRUST_DOMAIN,

@@ -8,7 +8,6 @@ import { exploreServices } from '../metadata/explorer.js';
 import { MemoryRegistry } from '../registry/memory.registry.js';
 import { createCertificateAuthority, issueServiceCertificate, type KeyPairPem } from '../security/dev-pki.js';
 import type { TLSOptions } from '../security/security.js';
-import { serviceProxy } from './service-proxy.js';
 import { DEFAULT_TEST_CLIENT, TEST_TRUST_DOMAIN, type ServiceProxy, type TestApp, type TestAppOptions, type TestClientOptions } from './testing.js';
 
 /**
@@ -71,7 +70,7 @@ export async function createTestApp(options: TestAppOptions): Promise<TestApp> {
     endpoints: server.endpoints,
     clientAs,
     async client<T extends object>(cls: new (...args: never[]) => T, clientOptions: TestClientOptions = {}): Promise<ServiceProxy<T>> {
-      return serviceProxy(await clientAs(clientOptions.as), cls, clientOptions.call);
+      return (await clientAs(clientOptions.as)).proxy(cls, clientOptions.call);
     },
     get<T>(token: ServiceIdentifier<T>): T {
       return server.container.get<T>(token);

@@ -8,10 +8,11 @@ import type { ServiceIdentifier } from 'inversify';
 import type { BastionOptions } from '../container/options.js';
 import type { BindingOverride } from '../container/testing.module.js';
 import type { CallOptions, Client } from '../client/client.js';
+import type { ServiceProxy } from '../client/proxy.js';
 import type { AuditRow } from '../metadata/audit.js';
 import type { ServerAddress, ServiceClass } from '../server/server.js';
 
-export type { BindingOverride };
+export type { BindingOverride, ServiceProxy };
 
 /** How the test application is reached: real mTLS over loopback, or in-process frames. */
 export type TestTransport = 'tls' | 'memory';
@@ -38,14 +39,6 @@ export interface TestClientOptions {
   /** Options applied to every call of this client. */
   readonly call?: CallOptions;
 }
-
-/** Handler arguments other than the request (the call context) are supplied by the server. */
-type Endpoint<F> = F extends (...args: infer A) => infer R
-  ? (request: A extends [] ? void : A[0] | Record<string, unknown>, options?: CallOptions) => Promise<Awaited<R>>
-  : never;
-
-/** The endpoints of a service class as methods that make real calls. Replies are plain decoded values. */
-export type ServiceProxy<T> = { readonly [K in keyof T as T[K] extends (...args: never[]) => unknown ? K : never]: Endpoint<T[K]> };
 
 /** A service booted for a test. */
 export interface TestApp {
