@@ -1,7 +1,7 @@
 import type { ClientWrapper } from '../client/client.js';
 import { BastionError } from '../errors/bastion-error.js';
 import type { CallContext, WrapperFactory } from '../server/server.js';
-import { SECURITY_EVENTS, handshakeRefusedReason, type SecurityEvent } from './events.js';
+import { SECURITY_EVENTS, type SecurityEvent } from './events.js';
 import type { LogFields, Logger } from './logger.js';
 
 /** The security event a refused call is logged as, by error id; other errors are not security events. */
@@ -62,21 +62,16 @@ export function securityEventsWrapper(logger: Logger): WrapperFactory {
 
 /**
  * The client side: a `429`, from this client's own pacing or from the server, is a
- * `rate_limited` record with `side: 'client'`, and a server that proved another identity than the service called is a
- * `handshake_refused` record with reason `wrong_identity`.
+ * `rate_limited` record with `side: 'client'`. (A server certificate the client refuses
+ * is logged by the transport, as `handshake_refused` with `side: 'client'`.)
  */
 export function securityEventsClientWrapper(logger: Logger): ClientWrapper {
   return async (call, next) => {
     try {
       return await next();
     } catch (thrown) {
-      if (BastionError.is(thrown)) {
-        const where = { side: 'client', service: call.service, endpoint: call.endpoint };
-        if (thrown.id === 'BST_ERR_SECURITY_SERVER_IDENTITY') {
-          logger.warn(SECURITY_EVENTS.handshakeRefused, { ...where, reason: handshakeRefusedReason(thrown.id) });
-        } else if (thrown.id === 'BST_ERR_RATELIMIT_EXCEEDED') {
-          logger.warn(SECURITY_EVENTS.rateLimited, { ...where, ...refusalFields(thrown) });
-        }
+      if (BastionError.hasId(thrown, 'BST_ERR_RATELIMIT_EXCEEDED')) {
+        logger.warn(SECURITY_EVENTS.rateLimited, { side: 'client', service: call.service, endpoint: call.endpoint, ...refusalFields(thrown) });
       }
       throw thrown;
     }

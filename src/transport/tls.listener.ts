@@ -67,7 +67,9 @@ export class TLSListener implements Listener {
       this.logger.debug('transport_tls_client_error', { code: error.code, remoteAddress: socket.remoteAddress });
       // Node destroys a refused client certificate without an error of its own; the reason is in authorizationError.
       const code = socket.authorizationError === null || socket.authorizationError === undefined ? error.code : String(socket.authorizationError);
-      this.logger.warn(SECURITY_EVENTS.handshakeRefused, { side: 'server', reason: handshakeRefusedReason(code), code, remoteAddress: socket.remoteAddress });
+      const reason = handshakeRefusedReason(code);
+      // A peer that hangs up mid-handshake (a client refusing our certificate, a port probe) was not refused by us.
+      if (reason !== 'aborted') this.logger.warn(SECURITY_EVENTS.handshakeRefused, { side: 'server', reason, code, remoteAddress: socket.remoteAddress });
       socket.destroy();
     });
     server.on(admission.readyEvent, (socket: Socket) => this.accept(socket));

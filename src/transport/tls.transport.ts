@@ -125,6 +125,7 @@ export class TLSTransport implements Transport {
         settled = true;
         clearTimeout(timer);
         socket.destroy();
+        this.refusedServer(target, identityError?.id ?? error.code);
         reject(identityError ?? connectionFailed(target, error));
       };
       const timer = setTimeout(() => {
@@ -144,6 +145,13 @@ export class TLSTransport implements Transport {
         resolve(new TLSClientConnection(socket, this.options));
       });
     });
+  }
+
+  /** Logs a server certificate this client refused (not a refused or reset TCP connection, which is no security event). */
+  private refusedServer(target: DialTarget, code: string | undefined): void {
+    const reason = handshakeRefusedReason(code);
+    if (code === undefined || reason === 'other' || reason === 'aborted' || reason === 'timeout') return;
+    this.logger.warn(SECURITY_EVENTS.handshakeRefused, { side: 'client', reason, code, service: target.expectedService, host: target.host, port: target.port });
   }
 
   /**
