@@ -78,7 +78,8 @@ describe('every codec under attack', () => {
 
   describe('B07: prototype keys', () => {
     const flat = {
-      '__proto__': JSON.parse('{"__proto__":"polluted"}') as object,
+      // A computed key, so the object literal gets an own '__proto__' entry instead of a prototype.
+      ['__proto__']: JSON.parse('{"__proto__":"polluted"}') as object,
       constructor: { constructor: 'polluted' },
       prototype: { prototype: 'polluted' },
     };
