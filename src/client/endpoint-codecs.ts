@@ -1,11 +1,11 @@
-import type { Registry } from '../registry/registry.js';
+import type { EndpointRecord, Registry } from '../registry/registry.js';
 
 /** How long the client reuses a service's endpoint codecs before reading the registry again. */
 export const ENDPOINT_CODECS_TTL_MS = 5000;
 
 interface Entry {
   readonly at: number;
-  readonly codecs: ReadonlyMap<string, string>;
+  readonly endpoints: ReadonlyMap<string, EndpointRecord>;
 }
 
 /**
@@ -24,13 +24,27 @@ export class EndpointCodecs {
 
   /** The content type `service` registered for `endpoint`, or `undefined` when no record lists it. */
   async contentType(service: string, endpoint: string): Promise<string | undefined> {
+    return (await this.record(service, endpoint))?.codec;
+  }
+
+  /** True when every record of `service` that lists `endpoint` registered it `@Idempotent()`. */
+  async idempotent(service: string, endpoint: string): Promise<boolean> {
+    return (await this.record(service, endpoint))?.idempotent === true;
+  }
+
+  private async record(service: string, endpoint: string): Promise<EndpointRecord | undefined> {
     const cached = this.cache.get(service);
-    if (cached !== undefined && Date.now() - cached.at < this.ttlMs && cached.codecs.has(endpoint)) return cached.codecs.get(endpoint);
-    const codecs = new Map<string, string>();
+    if (cached !== undefined && Date.now() - cached.at < this.ttlMs && cached.endpoints.has(endpoint)) return cached.endpoints.get(endpoint);
+    const endpoints = new Map<string, EndpointRecord>();
     for (const record of await this.registry.getService(service)) {
-      for (const entry of record.endpoints) if (!codecs.has(entry.name)) codecs.set(entry.name, entry.codec);
+      for (const entry of record.endpoints) {
+        const seen = endpoints.get(entry.name);
+        // One record not marking it idempotent (an older version still running) is enough to not retry.
+        if (seen === undefined) endpoints.set(entry.name, entry);
+        else if (seen.idempotent === true && entry.idempotent !== true) endpoints.set(entry.name, { ...seen, idempotent: false });
+      }
     }
-    this.cache.set(service, { at: Date.now(), codecs });
-    return codecs.get(endpoint);
+    this.cache.set(service, { at: Date.now(), endpoints });
+    return endpoints.get(endpoint);
   }
 }
