@@ -15,6 +15,7 @@ import {
   Service,
   activeSpanContext,
   type BastionOptions,
+  type MetricsOptions,
   type CallContext,
 } from '../../src/index.js';
 import type { KeyPairPem } from '../../src/security/dev-pki.js';
@@ -88,7 +89,7 @@ export async function serveLedger(pki: TestPki, registry: MemoryRegistry): Promi
 }
 
 /** A client-only app named `name` that finds `ledger` in `registry`, with tracing and (unless `metrics` is false) metrics. */
-export async function caller(pki: TestPki, registry: MemoryRegistry, name: string, metrics = true, extra: Partial<BastionOptions> = {}): Promise<ObservedApp> {
+export async function caller(pki: TestPki, registry: MemoryRegistry, name: string, metrics: boolean | MetricsOptions = true, extra: Partial<BastionOptions> = {}): Promise<ObservedApp> {
   const logger = new RecordingLogger();
   const tracer = new MemoryTracer();
   const app = await Bastion.create({

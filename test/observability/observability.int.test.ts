@@ -3,7 +3,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BastionError, MemoryRegistry, METRIC_NAMES, PROMETHEUS_CONTENT_TYPE, SPAN_KIND, TOKENS, type Registry } from '../../src/index.js';
+import { BastionError, BastionMetrics, clientRateLimitWrapper, MemoryRegistry, METRIC_NAMES, PrometheusRegistry, PROMETHEUS_CONTENT_TYPE, SPAN_KIND, TOKENS, type Registry } from '../../src/index.js';
 import { issueServiceCertificate } from '../../src/security/dev-pki.js';
 import { createTestPki, TRUST_DOMAIN, type TestPki } from '../fixtures/pki.js';
 import { parsePrometheusText, sampleValue } from '../metrics/prometheus-text.js';
@@ -194,6 +194,28 @@ describe('observability through Bastion', () => {
         const serverSpan = server.tracer.spans().filter((s) => s.name === 'ledger/Ledger.guarded').at(-1);
         assert.deepEqual(serverSpan?.status, { code: 2, message: 'BST_ERR_SECURITY_PEER_NOT_ALLOWED' });
         assert.equal(mallory.tracer.spans().at(-1)?.status.code, 2);
+      });
+    });
+  });
+
+  describe('a metrics registry shared with clientRateLimitWrapper', () => {
+    describe('when the client paces itself to one call a minute', () => {
+      it('should count its local refusal in the same registry as its calls', async () => {
+        const shared = new PrometheusRegistry();
+        const paced = await caller(pki, registry, 'frontend', { registry: shared }, {
+          clientWrappers: [clientRateLimitWrapper({ tokensPerInterval: 1, interval: 'minute', metrics: new BastionMetrics(shared) })],
+        });
+        try {
+          await paced.app.client.call('ledger', 'Ledger.guarded', {});
+          await assert.rejects(paced.app.client.call('ledger', 'Ledger.guarded', {}), (e) => BastionError.hasId(e, 'BST_ERR_RATELIMIT_EXCEEDED'));
+          const m = parsePrometheusText(await shared.metrics());
+          const where = { service: 'ledger', endpoint: 'Ledger.guarded' };
+          assert.equal(sampleValue(m, METRIC_NAMES.rateLimitDecisions, { ...where, key_kind: 'client', outcome: 'rejected' }), 1);
+          assert.equal(sampleValue(m, METRIC_NAMES.clientCalls, { ...where, code: '429' }), 1);
+          assert.equal(sampleValue(m, METRIC_NAMES.clientCalls, { ...where, code: '200' }), 1);
+        } finally {
+          await paced.app.stop();
+        }
       });
     });
   });
