@@ -185,7 +185,9 @@ describe('mutual TLS under attack', () => {
         const rogue = await serveAccounts({ tls: await foreign.tlsFor('accounts') });
         try {
           const frontend = await app(clientApp(await pki.tlsFor('frontend'), rogue.registry));
-          const error = await rejectsWith(frontend.client.call('accounts', 'Accounts.open', { name: 'ada' }), ['BST_ERR_CLIENT_CONNECTION']);
+          // Dialled directly: the registry may already ignore the rogue's record; the handshake must refuse it regardless.
+          const transport = frontend.container.get<Transport>(TOKENS.Transport);
+          const error = await rejectsWith(transport.dial({ host: '127.0.0.1', port: rogue.port, expectedService: 'accounts' }), ['BST_ERR_CLIENT_CONNECTION']);
           assert.match(error.detail, /CERT|SIGNATURE|ISSUER/);
           assert.equal(rogue.accounts.calls, 0);
         } finally {
