@@ -34,9 +34,11 @@ export class EndpointCodecs {
 
   private async record(service: string, endpoint: string): Promise<EndpointRecord | undefined> {
     const cached = this.cache.get(service);
-    if (cached !== undefined && Date.now() - cached.at < this.ttlMs && cached.endpoints.has(endpoint)) return cached.endpoints.get(endpoint);
+    // A fresh entry answers misses too, so calls to an unlisted endpoint do not read the registry each time.
+    if (cached !== undefined && Date.now() - cached.at < this.ttlMs) return cached.endpoints.get(endpoint);
     const endpoints = new Map<string, EndpointRecord>();
-    for (const record of await this.registry.getService(service)) {
+    const records = await this.registry.getService(service);
+    for (const record of records) {
       for (const entry of record.endpoints) {
         const seen = endpoints.get(entry.name);
         // One record not marking it idempotent (an older version still running) is enough to not retry.
@@ -44,7 +46,8 @@ export class EndpointCodecs {
         else if (seen.idempotent === true && entry.idempotent !== true) endpoints.set(entry.name, { ...seen, idempotent: false });
       }
     }
-    this.cache.set(service, { at: Date.now(), endpoints });
+    // A service with no record yet is not cached: its first registration must be seen at once.
+    if (records.length > 0) this.cache.set(service, { at: Date.now(), endpoints });
     return endpoints.get(endpoint);
   }
 }

@@ -42,10 +42,15 @@ describe(EndpointCodecs.name, () => {
     });
 
     describe('when no record lists the endpoint', () => {
-      it('should return undefined, so the client default applies', async () => {
-        const codecs = new EndpointCodecs(registryOf([record('1', 'application/msgpack')]));
+      it('should return undefined, so the client default applies, reading the registry once per service within the ttl', async () => {
+        const registry = registryOf([record('1', 'application/msgpack')]);
+        const codecs = new EndpointCodecs(registry, 60_000);
+        assert.equal(await codecs.contentType('orders', 'Orders.remove'), undefined);
         assert.equal(await codecs.contentType('orders', 'Orders.remove'), undefined);
         assert.equal(await codecs.contentType('billing', 'Billing.pay'), undefined);
+        assert.equal(await codecs.contentType('billing', 'Billing.pay'), undefined);
+        // orders once (cached, misses included); billing, which has no record, each time.
+        assert.equal(registry.reads, 3);
       });
     });
 
