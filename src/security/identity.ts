@@ -76,6 +76,14 @@ export function peerInfoFromSocket(socket: TLSSocket, trustDomain: string, optio
   const remoteAddress = socket.remoteAddress ?? 'unknown';
   const authorized = socket.authorized === true && presentedCertificate(socket);
   if (!authorized) return Object.freeze({ authorized: false, remoteAddress });
-  const identity = identityFromCertificate(socket.getPeerCertificate(), trustDomain, options);
-  return Object.freeze(identity === undefined ? { authorized, remoteAddress } : { authorized, remoteAddress, identity });
+  const cert = socket.getPeerCertificate();
+  const identity = identityFromCertificate(cert, trustDomain, options);
+  const certificate = Object.freeze({
+    subject: Object.entries(cert.subject ?? {}).map(([key, value]) => `${key}=${String(value)}`).join(', '),
+    subjectAltName: cert.subjectaltname ?? '',
+    serialNumber: cert.serialNumber,
+    validTo: cert.valid_to,
+    fingerprint256: cert.fingerprint256,
+  });
+  return Object.freeze(identity === undefined ? { authorized, remoteAddress, certificate } : { authorized, remoteAddress, identity, certificate });
 }

@@ -36,6 +36,20 @@ export interface PeerInfo {
   /** `socket.authorized` and a non-empty peer certificate, both (shared case B16). */
   readonly authorized: boolean;
   readonly remoteAddress: string;
+  /** What the verified certificate says, for handlers that log or audit it; absent unless `authorized`. */
+  readonly certificate?: PeerCertificateSummary;
+}
+
+/** The public parts of a verified peer certificate, in Node's text forms. */
+export interface PeerCertificateSummary {
+  /** The subject, e.g. `CN=orders`. */
+  readonly subject: string;
+  /** The SANs as Node prints them, e.g. `URI:spiffe://acme.test/service/orders, DNS:orders`. */
+  readonly subjectAltName: string;
+  readonly serialNumber: string;
+  /** Not-after date, as the certificate states it. */
+  readonly validTo: string;
+  readonly fingerprint256: string;
 }
 
 /** PEM text or a path to a PEM file. */

@@ -31,6 +31,12 @@ export class Accounts {
     return { greeting: `hello ${request.name}`, caller: ctx.peer.identity?.name ?? '' };
   }
 
+  @RequireMutualTLS()
+  @Handler()
+  whoami(_request: HelloRequest, ctx: CallContext): { identity: string; subject: string; subjectAltName: string } {
+    return { identity: ctx.peer.identity?.uri ?? '', subject: ctx.peer.certificate?.subject ?? '', subjectAltName: ctx.peer.certificate?.subjectAltName ?? '' };
+  }
+
   @Handler()
   health(): { status: string } {
     return { status: 'ok' };

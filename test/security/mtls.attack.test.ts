@@ -234,6 +234,11 @@ describe('mutual TLS under attack', () => {
       it('B16: should run the handler with the identity from the certificate', async () => {
         const frontend = await app(clientApp(await pki.tlsFor('frontend'), open.registry));
         assert.deepEqual(await frontend.client.call('accounts', 'Accounts.open', { name: 'ada' }), { greeting: 'hello ada', caller: 'frontend' });
+        assert.deepEqual(await frontend.client.call('accounts', 'Accounts.whoami', { name: 'ada' }), {
+          identity: `spiffe://${TRUST_DOMAIN}/service/frontend`,
+          subject: 'CN=frontend',
+          subjectAltName: `URI:spiffe://${TRUST_DOMAIN}/service/frontend`,
+        });
       });
     });
   });
