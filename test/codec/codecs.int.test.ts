@@ -130,6 +130,37 @@ describe('codecs end to end', () => {
     });
   });
 
+  describe("when a service selects @Codec('application/protobuf') by content type", () => {
+    it('should serve it with the codec given in the codecs option', async () => {
+      /** A second Greeter (same endpoint name, so the codec's mapping applies) selected by content type. */
+      const byContentType = () => {
+        @Codec('application/protobuf')
+        @Service({ name: 'proto-by-type' })
+        class Greeter {
+          @Handler() hello(request: HelloRequest): HelloReply {
+            return new HelloReply(`typed ${request.name}`, 1);
+          }
+        }
+        return Greeter;
+      };
+      const app = await Bastion.create({ services: [byContentType()], tls: await pki.tlsFor('proto-by-type'), registry, logger, codecs: [protobufCodec] });
+      await app.start();
+      try {
+        const reply = await client.client.call('proto-by-type', 'Greeter.hello', { name: 'ada' }).catch((e: unknown) => e);
+        // The client's policy trusts only packed and proto, so it must not find this one; a trusting client gets the reply.
+        assert.ok(BastionError.hasId(reply, 'BST_ERR_CLIENT_NO_NODES'));
+        const trusting = await Bastion.create({ tls: await pki.tlsFor('frontend'), registry, registryPolicy: { allowServices: ['proto-by-type'] }, codecs: [protobufCodec], logger });
+        try {
+          assert.deepEqual(await trusting.client.call('proto-by-type', 'Greeter.hello', { name: 'ada' }), { message: 'typed ada', count: 1 });
+        } finally {
+          await trusting.stop();
+        }
+      } finally {
+        await app.stop();
+      }
+    });
+  });
+
   describe('B10: protobuf handler failures', () => {
     const cases: Array<[Failure, string, number]> = [
       ['bastion', 'BST_ERR_SERVER_OVERLOADED', 503],
