@@ -71,6 +71,8 @@ export { activeSpanContext } from './tracing/active-span.js';
 export { parseTraceparent, formatTraceparent } from './tracing/trace-context.js';
 
 export type { PeerIdentity, PeerInfo, TLSOptions, PemSource } from './security/security.js';
+export type { CertificateSource, ClientAuthMode, IdentityOptions, PeerCertificateSummary, TLSMaterial } from './security/security.js';
+export { DEFAULT_CIPHERS, MIN_TLS_VERSION } from './security/security.js';
 export {
   createCertificateAuthority,
   issueServiceCertificate,
