@@ -38,16 +38,19 @@ class Family {
   ) {}
 
   /** The series for `labels`, created on first use; `undefined` past the series cap. */
-  at(labels: Labels | undefined): Series | undefined {
-    const rendered = this.render(labels ?? {});
-    let series = this.series.get(rendered);
+  at(labels: Labels = {}): Series | undefined {
+    // Looked up by the raw values on every call; names are checked and values escaped once per series.
+    if (Object.keys(labels).length !== this.labelNames.length) this.render(labels);
+    const key = this.labelNames.length === 1 ? String(labels[this.labelNames[0] as string]) : this.labelNames.map((name) => labels[name]).join('\u0000');
+    let series = this.series.get(key);
     if (series === undefined) {
+      const rendered = this.render(labels);
       if (this.series.size >= MAX_SERIES_PER_METRIC) {
         this.dropped++;
         return undefined;
       }
       series = this.kind === 'histogram' ? { labels: rendered, value: 0, counts: this.buckets.map(() => 0), sum: 0 } : { labels: rendered, value: 0 };
-      this.series.set(rendered, series);
+      this.series.set(key, series);
     }
     return series;
   }
@@ -104,9 +107,8 @@ export class PrometheusRegistry implements MetricsRegistry {
         if (Number.isNaN(value)) return;
         const series = family.at(labels);
         if (series === undefined) return;
-        family.buckets.forEach((bound, i) => {
-          if (value <= bound) (series.counts as number[])[i]++;
-        });
+        const counts = series.counts as number[];
+        for (let i = 0; i < counts.length; i++) if (value <= (family.buckets[i] as number)) counts[i]++;
         series.value++;
         series.sum = (series.sum ?? 0) + value;
       },

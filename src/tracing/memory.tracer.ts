@@ -13,7 +13,7 @@ export interface RecordedSpan {
   readonly ended: boolean;
 }
 
-/** Most finished spans kept; the oldest go first. */
+/** Most finished spans kept; past it the oldest half is dropped. */
 export const MEMORY_TRACER_MAX_SPANS = 10_000;
 
 class MemorySpan implements Span {
@@ -64,7 +64,8 @@ export class MemoryTracer implements Tracer {
   }
 
   private keep(span: MemorySpan): void {
-    if (this.finished.length >= MEMORY_TRACER_MAX_SPANS) this.finished.shift();
+    // Dropping the oldest half at once keeps recording O(1) on average (shift() is O(n) per span).
+    if (this.finished.length >= MEMORY_TRACER_MAX_SPANS) this.finished.splice(0, MEMORY_TRACER_MAX_SPANS / 2);
     const { name, kind, context, parentSpanId, status, ended } = span;
     this.finished.push({ name, kind, context, parentSpanId, attributes: { ...span.attributes }, status, ended });
   }

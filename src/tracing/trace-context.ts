@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { SpanContext } from './tracing.js';
 
 const TRACEPARENT_00 = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -35,9 +35,19 @@ export function formatTraceparent(context: SpanContext): string {
   return `00-${context.traceId}-${context.spanId}-${flags}`;
 }
 
+// Ids come from one pooled buffer refilled by the CSPRNG, not a randomBytes() call per id.
+const POOL_BYTES = 4096;
+const pool = Buffer.alloc(POOL_BYTES);
+let offset = POOL_BYTES;
+
 function randomHex(bytes: number): string {
   for (;;) {
-    const hex = randomBytes(bytes).toString('hex');
+    if (offset + bytes > POOL_BYTES) {
+      randomFillSync(pool);
+      offset = 0;
+    }
+    const hex = pool.toString('hex', offset, offset + bytes);
+    offset += bytes;
     if (!/^0+$/.test(hex)) return hex;
   }
 }
