@@ -95,7 +95,8 @@ export class ProtobufCodec implements Codec {
 
   /** Encodes a sanitised value as the endpoint's message type; a value of the wrong shape is a `500`. */
   serialize(value: unknown, context?: BodyContext): Uint8Array {
-    const type = this.typeOf(context);
+    // Having nothing to encode a result with is this side's configuration error, not the peer's.
+    const type = this.typeOf(context, () => internal(new TypeError(`The protobuf codec has no ${context?.body} type for ${context?.endpoint}`)));
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw internal(new TypeError(`${context?.endpoint} produced a ${Array.isArray(value) ? 'array' : typeof value}, not a ${type.fullName} message`));
     }
@@ -108,9 +109,9 @@ export class ProtobufCodec implements Codec {
     }
   }
 
-  private typeOf(context: BodyContext | undefined): protobuf.Type {
+  private typeOf(context: BodyContext | undefined, missing: () => BastionError = unsupportedContentType): protobuf.Type {
     const type = context === undefined ? undefined : this.types.get(context.endpoint)?.[context.body];
-    if (type === undefined) throw unsupportedContentType();
+    if (type === undefined) throw missing();
     return type;
   }
 }

@@ -193,6 +193,10 @@ describe(ProtobufCodec.name, () => {
         throwsBastion(() => encodeBody(codec, 'text', response), 'BST_ERR_SERVER_INTERNAL', 500);
         throwsBastion(() => encodeBody(codec, [1, 2], response), 'BST_ERR_SERVER_INTERNAL', 500);
       });
+      it('B10: answers 500, not 415, when the endpoint declares no response type to encode a result with', () => {
+        const requestOnly = new ProtobufCodec({ files: [files.greeter], endpoints: { 'Greeter.ping': { request: 'greeter.HelloRequest' } } });
+        throwsBastion(() => encodeBody(requestOnly, { message: 'x' }, { endpoint: 'Greeter.ping', body: 'response' }), 'BST_ERR_SERVER_INTERNAL', 500);
+      });
       it('B10: encodes undefined as an empty body without calling the encoder', () => {
         assert.equal(encodeBody(codec, undefined, response).byteLength, 0);
       });
