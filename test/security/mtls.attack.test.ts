@@ -197,6 +197,24 @@ describe('mutual TLS under attack', () => {
     });
   });
 
+  describe('Bastion server (identity: { dnsSan: true })', () => {
+    describe('when a verified client proves its name only by a DNS SAN', () => {
+      it('should take the DNS SAN as the identity only where enabled, and refuse it (401) elsewhere', async () => {
+        const dnsOnly = await pki.issue('ops-dns', { omitSpiffeUri: true, dnsNames: ['ops-dns'] });
+        const fallback = await serveAccounts({ tls: { ...(await pki.tlsFor('accounts')), identity: { dnsSan: true } } });
+        try {
+          assert.deepEqual(await rawOutcome(fallback.port, dnsOnly, pki.ca.certPem), { kind: 'response', body: { greeting: 'hello mallory', caller: 'ops-dns' } });
+        } finally {
+          await fallback.app.stop();
+        }
+        const before = server.accounts.calls;
+        const strict = await rawOutcome(server.port, dnsOnly, pki.ca.certPem);
+        assert.ok(strict !== 'refused' && strict.kind === 'error' && strict.error.code === 401, `got ${JSON.stringify(strict)}`);
+        assert.equal(server.accounts.calls, before);
+      });
+    });
+  });
+
   describe("Bastion server (clientAuth 'request')", () => {
     let open: ServedApp;
     before(async () => {
