@@ -9,6 +9,7 @@ import { createRevocationList } from '../../src/security/dev-pki.js';
 import { createTestPki, type TestPki } from '../fixtures/pki.js';
 import { RecordingLogger } from '../fixtures/quiet-logger.js';
 import { parsePrometheusText, sampleValue } from '../metrics/prometheus-text.js';
+import { rawTcp } from '../transport/tls-helpers.js';
 import { Ledger, dialRaw, eventually, scrape } from './observability-fixtures.js';
 
 describe('handshake_refused events', () => {
@@ -28,6 +29,7 @@ describe('handshake_refused events', () => {
       registry: new MemoryRegistry(),
       logger: serverLogger,
       observability: { metrics: { endpoint: true } },
+      transport: { handshakeTimeoutMs: 300 },
     });
     ({ port } = await server.start());
   });
@@ -42,6 +44,16 @@ describe('handshake_refused events', () => {
       assert.equal(refused()[0]?.fields['reason'], 'revoked');
       assert.equal(refused()[0]?.fields['code'], 'CERT_REVOKED');
       assert.equal(sampleValue(await scrape(server), METRIC_NAMES.handshakeFailures, { reason: 'revoked' }), 1);
+    });
+  });
+
+  describe('when a peer opens a TCP connection and never starts the handshake', () => {
+    it('should close it at the handshake timeout and log handshake_refused with reason timeout', async () => {
+      const socket = await rawTcp(port);
+      await new Promise((resolve) => socket.once('close', resolve));
+      const timedOut = () => serverLogger.records.filter((r) => r.event === 'handshake_refused' && r.fields['reason'] === 'timeout');
+      await eventually(() => timedOut().length === 1, 'one timeout record');
+      assert.equal(sampleValue(await scrape(server), METRIC_NAMES.handshakeFailures, { reason: 'timeout' }), 1);
     });
   });
 
@@ -60,7 +72,7 @@ describe('handshake_refused events', () => {
         await assert.rejects(client.client.call('orders', 'Orders.list', {}), (e) => BastionError.is(e) && e.code === 503);
         const refused = logger.records.filter((r) => r.event === 'handshake_refused');
         assert.ok(refused.length >= 1);
-        assert.equal(serverLogger.records.filter((r) => r.event === 'handshake_refused' && r.fields['reason'] !== 'revoked').length, 0);
+        assert.equal(serverLogger.records.filter((r) => r.event === 'handshake_refused' && r.fields['reason'] === 'aborted').length, 0);
         assert.deepEqual([refused[0]?.fields['side'], refused[0]?.fields['reason'], refused[0]?.fields['service']], ['client', 'wrong_identity', 'orders']);
         const m = parsePrometheusText(await (client.metrics?.metrics() ?? Promise.resolve('')));
         assert.equal(sampleValue(m, METRIC_NAMES.handshakeFailures, { reason: 'wrong_identity' }), refused.length);

@@ -135,14 +135,16 @@ describe('observability through Bastion', () => {
 
   describe('the registry', () => {
     describe('when the server registered and a foreign registration is refused', () => {
-      it('should count accepted and refused registrations and log one registration_refused event', async () => {
+      it('should count accepted and refused (de)registrations and log one registration_refused and one deregistration_refused event', async () => {
         const validating = server.app.container.get<Registry>(TOKENS.Registry);
         const record = { name: 'intruder', version: '1', metadata: {}, endpoints: [], nodes: [{ id: 'i-1', host: '127.0.0.1', port: 1, metadata: {} }] };
         await assert.rejects(validating.register(record, { ttlMs: 5_000 }), (e) => BastionError.hasId(e, 'BST_ERR_REGISTRY_DENIED'));
         assert.equal(events(server, 'registration_refused').length, 1);
+        await assert.rejects(validating.deregister(record), (e) => BastionError.hasId(e, 'BST_ERR_REGISTRY_DENIED'));
+        assert.equal(events(server, 'deregistration_refused').length, 1);
         const m = await scrape(server.app);
         assert.ok(sampleValue(m, METRIC_NAMES.registrations, { outcome: 'accepted' }) >= 1);
-        assert.equal(sampleValue(m, METRIC_NAMES.registrations, { outcome: 'refused' }), 1);
+        assert.equal(sampleValue(m, METRIC_NAMES.registrations, { outcome: 'refused' }), 2);
       });
     });
 
@@ -213,6 +215,7 @@ describe('observability through Bastion', () => {
           assert.equal(sampleValue(m, METRIC_NAMES.rateLimitDecisions, { ...where, key_kind: 'client', outcome: 'rejected' }), 1);
           assert.equal(sampleValue(m, METRIC_NAMES.clientCalls, { ...where, code: '429' }), 1);
           assert.equal(sampleValue(m, METRIC_NAMES.clientCalls, { ...where, code: '200' }), 1);
+          assert.equal(sampleValue(m, `${METRIC_NAMES.clientDuration}_count`, where), 2);
         } finally {
           await paced.app.stop();
         }
