@@ -1,4 +1,4 @@
-import { ContainerModule } from 'inversify';
+import { ContainerModule, type BindingConstraints } from 'inversify';
 import type { ClientWrapper } from '../client/client.js';
 import { childLogger, type Logger } from '../logging/logger.js';
 import { securityEventsClientWrapper, securityEventsWrapper } from '../logging/security-events.wrapper.js';
@@ -11,6 +11,15 @@ import { PrometheusRegistry } from '../metrics/prometheus.registry.js';
 import { tracingClientWrapper, tracingWrapper } from '../tracing/tracing.wrapper.js';
 import type { TracingOptions } from '../tracing/tracing.js';
 import { TOKENS } from './tokens.js';
+
+/** The component name of each part's child logger, by the token the part is bound to. */
+const COMPONENTS: ReadonlyMap<symbol, string> = new Map([
+  [TOKENS.Server, 'server'],
+  [TOKENS.Client, 'client'],
+  [TOKENS.Transport, 'transport'],
+  [TOKENS.Registry, 'registry'],
+  [TOKENS.RateLimiter, 'ratelimit'],
+]);
 
 /** `BastionOptions.observability`: what is switched on at boot. */
 export interface ObservabilityOptions {
@@ -28,7 +37,7 @@ export interface ObservabilitySetup {
   readonly logger: Logger;
   /** Loaded before the defaults, so its server wrappers run outermost (tracing, metrics, security events). */
   readonly first: ContainerModule;
-  /** Loaded after the defaults: rate-limit decisions go to the metrics. */
+  /** Loaded after the defaults: rate-limit decisions go to the metrics, and each component gets a child logger. */
   readonly last: ContainerModule;
   /** Client wrappers to put before the app's own, outermost first. */
   readonly clientWrappers: readonly ClientWrapper[];
@@ -59,8 +68,14 @@ export function observabilitySetup(options: ObservabilityOptions = {}, logger: L
     }
     if (events) bind(TOKENS.WrapperFactories).toConstantValue(securityEventsWrapper(securityLogger));
   });
-  const last = new ContainerModule(({ rebind }) => {
+  const last = new ContainerModule(({ bind, rebind }) => {
     if (metrics !== undefined) rebind(TOKENS.RateLimitMetrics).toConstantValue(metrics);
+    // One logger, and a child per component for whatever injects it (server, transport, …).
+    const componentOf = (c: BindingConstraints) => COMPONENTS.get(c.getAncestor()?.serviceIdentifier as symbol);
+    rebind(TOKENS.Logger).toConstantValue(appLogger).when((c) => componentOf(c) === undefined);
+    for (const [id, component] of COMPONENTS) {
+      bind(TOKENS.Logger).toConstantValue(childLogger(appLogger, { component })).when((c) => c.getAncestor()?.serviceIdentifier === id);
+    }
   });
   const clientWrappers: ClientWrapper[] = [];
   if (tracer !== undefined) clientWrappers.push(tracingClientWrapper(tracer));

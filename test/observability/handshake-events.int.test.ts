@@ -43,6 +43,7 @@ describe('handshake_refused events', () => {
       await eventually(() => refused().length === 1, 'one handshake_refused record');
       assert.equal(refused()[0]?.fields['reason'], 'revoked');
       assert.equal(refused()[0]?.fields['code'], 'CERT_REVOKED');
+      assert.equal(refused()[0]?.fields['component'], 'transport');
       assert.equal(sampleValue(await scrape(server), METRIC_NAMES.handshakeFailures, { reason: 'revoked' }), 1);
     });
   });

@@ -200,6 +200,15 @@ describe('observability through Bastion', () => {
     });
   });
 
+  describe('the container logger', () => {
+    describe('when components log', () => {
+      it('should give each its child logger, bound to its component', () => {
+        const componentOf = (event: string) => server.logger.records.find((r) => r.event === event)?.fields['component'];
+        assert.deepEqual(['server_started', 'registration_accepted', 'rate_limited'].map(componentOf), ['server', 'registry', 'security']);
+      });
+    });
+  });
+
   describe('a metrics registry shared with clientRateLimitWrapper', () => {
     describe('when the client paces itself to one call a minute', () => {
       it('should count its local refusal in the same registry as its calls', async () => {
