@@ -27,12 +27,16 @@ export interface NestedProperty {
   readonly type: DtoClass | undefined;
   /** Subtypes by discriminator value, when `@Type` declares a discriminator. */
   readonly discriminator?: { readonly property: string; readonly subTypes: ReadonlyMap<string, DtoClass> };
+  /** False under `@IsOptional`/`@ValidateIf`: class-validator skips a missing nested value, so Bastion requires it. */
+  readonly required: boolean;
 }
 
 /** What the binder knows about one DTO class. */
 export interface DtoPlan {
   readonly dto: DtoClass;
   readonly nested: readonly NestedProperty[];
+  /** Every property with a class-validator decorator; any other own key of a body is refused. */
+  readonly properties: ReadonlySet<string>;
 }
 
 const plans = new WeakMap<DtoClass, DtoPlan>();
@@ -67,20 +71,29 @@ export function planGraph(dto: DtoClass): DtoPlan[] {
 }
 
 /**
- * Field errors for nested values of the wrong shape: an array where one object is
- * declared, a non-array where an array is declared, or an array element that is not an
- * object (so arrays of arrays fail). Iterative; depth is bounded by the decoded value.
+ * Field errors class-validator does not report: an own key the DTO does not declare
+ * (class-validator's whitelist looks names up in a plain object, so `hasOwnProperty` or
+ * `toString` passed as keys), a missing nested DTO that is not optional, and nested values
+ * of the wrong shape: an array where one object is declared, a non-array where an array is
+ * declared, or an array element that is not an object (so arrays of arrays fail).
+ * Iterative; depth is bounded by the decoded value.
  */
 export function checkShape(dto: DtoClass, plain: object): FieldError[] {
   const errors: FieldError[] = [];
   const pending: Array<{ dto: DtoClass; value: object; path: string }> = [{ dto, value: plain, path: '' }];
   while (pending.length > 0 && errors.length < MAX_FIELD_ERRORS) {
     const { dto: cls, value, path } = pending.pop() as { dto: DtoClass; value: object; path: string };
-    for (const property of planFor(cls).nested) {
-      if (!Object.hasOwn(value, property.name)) continue;
-      const child: unknown = (value as Record<string, unknown>)[property.name];
-      if (child === undefined || child === null) continue;
+    const plan = planFor(cls);
+    for (const key of Object.keys(value)) {
+      if (!plan.properties.has(key)) errors.push(fieldError(joinPath(path, key), 'whitelistValidation', `property ${key.slice(0, 64)} should not exist`));
+    }
+    for (const property of plan.nested) {
+      const child: unknown = Object.hasOwn(value, property.name) ? (value as Record<string, unknown>)[property.name] : undefined;
       const at = joinPath(path, property.name);
+      if (child === undefined || child === null) {
+        if (property.required) errors.push(fieldError(at, 'isDefined', `${property.name} is required`));
+        continue;
+      }
       if (!property.many) {
         if (!isObject(child)) errors.push(fieldError(at, 'isObject', 'an object was expected'));
         else pushNested(pending, property, child, at);
@@ -114,6 +127,7 @@ function buildPlan(dto: DtoClass): DtoPlan {
     throw invalidTarget(`DTO class ${dto.name} declares no class-validator constraint; every request would be refused (use @Allow() for a property without rules)`);
   }
   const nestedNames = new Set(metadata.filter((m) => m.type === ValidationTypes.NESTED_VALIDATION).map((m) => m.propertyName));
+  const optional = new Set(metadata.filter((m) => m.type === ValidationTypes.CONDITIONAL_VALIDATION).map((m) => m.propertyName));
   const nested = [...nestedNames].map((name): NestedProperty => {
     const typeMetadata = defaultMetadataStorage.findTypeMetadata(dto, name);
     if (typeMetadata === undefined) {
@@ -122,7 +136,12 @@ function buildPlan(dto: DtoClass): DtoPlan {
     const reflected: unknown = typeMetadata.reflectedType;
     const each = metadata.some((m) => m.propertyName === name && m.type === ValidationTypes.NESTED_VALIDATION && m.each);
     const many = reflected === Array || reflected === Set || (reflected === undefined && each);
-    const property: { -readonly [K in keyof NestedProperty]: NestedProperty[K] } = { name, many, type: staticType(typeMetadata.typeFunction, name) };
+    const property: { -readonly [K in keyof NestedProperty]: NestedProperty[K] } = {
+      name,
+      many,
+      type: staticType(typeMetadata.typeFunction, name),
+      required: !optional.has(name),
+    };
     const discriminator = typeMetadata.options?.discriminator;
     if (discriminator !== undefined) {
       const subTypes = new Map(discriminator.subTypes.map((sub) => [sub.name, sub.value as DtoClass]));
@@ -130,7 +149,7 @@ function buildPlan(dto: DtoClass): DtoPlan {
     }
     return property;
   });
-  return { dto, nested };
+  return { dto, nested, properties: new Set(metadata.map((m) => m.propertyName)) };
 }
 
 function staticType(typeFunction: (options?: never) => unknown, property: string): DtoClass | undefined {

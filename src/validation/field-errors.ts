@@ -43,6 +43,17 @@ export function toFieldErrors(errors: readonly ValidationError[]): FieldError[] 
   return fields;
 }
 
+/** Joins lists of field errors, one entry per path with each constraint once, capped. */
+export function mergeFieldErrors(...lists: readonly (readonly FieldError[])[]): FieldError[] {
+  const byPath = new Map<string, Set<string>>();
+  for (const field of lists.flat()) {
+    const constraints = byPath.get(field.path) ?? new Set<string>();
+    for (const constraint of field.constraints) constraints.add(constraint);
+    byPath.set(field.path, constraints);
+  }
+  return [...byPath].slice(0, MAX_FIELD_ERRORS).map(([path, constraints]) => ({ path, constraints: [...constraints] }));
+}
+
 function describe(name: string, message: string): string {
   const text = `${name}: ${message}`;
   return text.length > MAX_CONSTRAINT_LENGTH ? `${text.slice(0, MAX_CONSTRAINT_LENGTH)}…` : text;

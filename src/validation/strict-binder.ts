@@ -6,7 +6,7 @@ import { injectable } from 'inversify';
 import { badRequest } from '../errors/factories.js';
 import type { DtoClass } from '../metadata/models.js';
 import { checkShape, planGraph } from './dto-plan.js';
-import { BODY_PATH, fieldError, toFieldErrors } from './field-errors.js';
+import { BODY_PATH, fieldError, mergeFieldErrors, toFieldErrors } from './field-errors.js';
 import type { Binder } from './validation.js';
 
 /** class-transformer options for request bodies: no implicit conversion (B03), no defaults exposed. */
@@ -58,15 +58,20 @@ export class StrictBinder implements Binder {
     if (proto !== Object.prototype && proto !== null) {
       throw badRequest([fieldError(BODY_PATH, 'isPlainObject', 'a plain object was expected')]);
     }
-    const shapeErrors = checkShape(dto, plain);
-    if (shapeErrors.length > 0) throw badRequest(shapeErrors);
+    // Reported together with class-validator's errors, so one answer names every bad field.
+    const structureErrors = checkShape(dto, plain);
     const instance: unknown = plainToInstance(dto as new () => T, plain, STRICT_TRANSFORM_OPTIONS);
     // Never treat "no errors" on something that is not exactly a DTO instance as success (B01).
     if (typeof instance !== 'object' || instance === null || Object.getPrototypeOf(instance) !== dto.prototype) {
       throw badRequest([fieldError(BODY_PATH, 'isInstance', 'the body could not be bound to the request type')]);
     }
     const errors = await validate(instance, STRICT_VALIDATOR_OPTIONS);
-    if (errors.length > 0) throw badRequest(toFieldErrors(errors));
+    if (errors.length > 0 || structureErrors.length > 0) {
+      // Below a value of the wrong shape, class-validator's paths describe nothing the caller sent.
+      const refused = structureErrors.map((field) => `${field.path}.`);
+      const inner = toFieldErrors(errors).filter((field) => !refused.some((prefix) => field.path.startsWith(prefix)));
+      throw badRequest(mergeFieldErrors(structureErrors, inner));
+    }
     return instance as T;
   }
 

@@ -91,7 +91,7 @@ describe('codec and binder under attack', () => {
     it('B01: names rating and email when the same object reaches the binder without the codec', async () => {
       const plain: unknown = JSON.parse('{"rating":"1; DROP TABLE reviews;--","email":7,"__proto__":{}}');
       const error = await rejectsBastion(binder.toInstance(Review, plain), 'BST_ERR_VALIDATION_FAILED', 400);
-      assert.deepEqual(fieldPaths(error).sort(), ['email', 'rating']);
+      assert.deepEqual(fieldPaths(error).sort(), ['__proto__', 'email', 'rating']);
       assert.equal(handler.mock.callCount(), 0);
     });
 
@@ -138,7 +138,8 @@ describe('codec and binder under attack', () => {
           naiveMerge({}, bound);
         } catch (error) {
           assert.ok(BastionError.hasId(error, 'BST_ERR_VALIDATION_FAILED'));
-          assert.deepEqual(fieldPaths(error), ['prototype']);
+          // The binder names the smuggled key itself, whichever of the three it is.
+          assert.deepEqual(fieldPaths(error), [Object.keys(JSON.parse(body))[1]]);
         }
       });
     }
