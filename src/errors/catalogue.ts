@@ -20,6 +20,7 @@ export const ERROR_CATALOGUE = {
   BST_ERR_SERVER_SHUTTING_DOWN: { code: 503, message: 'The server is shutting down' },
   BST_ERR_CLIENT_DEADLINE_EXCEEDED: { code: 408, message: 'The call deadline was exceeded' },
   BST_ERR_CLIENT_NO_NODES: { code: 503, message: 'No node of the service is available' },
+  BST_ERR_CLIENT_ENCODE: { code: 400, message: 'The request cannot be encoded' },
   BST_ERR_CLIENT_CONNECTION: { code: 503, message: 'The connection to the service failed' },
   BST_ERR_TRANSPORT_FRAME_TOO_LARGE: { code: 413, message: 'The frame is larger than allowed' },
   BST_ERR_TRANSPORT_MALFORMED_FRAME: { code: 400, message: 'The frame is malformed' },

@@ -112,3 +112,26 @@ describe('boot checks', () => {
     });
   });
 });
+
+describe('client encoding', () => {
+  describe('when the request holds a value the codec cannot carry', () => {
+    it('should fail on the client with BST_ERR_CLIENT_ENCODE, before sending', async () => {
+      const pki = await createTestPki();
+      const registry = new MemoryRegistry();
+      const logger = new RecordingLogger();
+      const server = await Bastion.create({ services: [Notes], tls: await pki.tlsFor('notes'), registry, logger });
+      await server.start();
+      const client = await Bastion.create({ tls: await pki.tlsFor('writer'), registry, registryPolicy: { allowServices: ['notes'] }, logger });
+      try {
+        await assert.rejects(client.client.call('notes', 'notes.add', { text: 10n }), (e) => {
+          assert.ok(BastionError.hasId(e, 'BST_ERR_CLIENT_ENCODE'), String(e));
+          assert.equal(e.code, 400);
+          return true;
+        });
+      } finally {
+        await client.stop();
+        await server.stop();
+      }
+    });
+  });
+});
