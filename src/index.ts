@@ -63,6 +63,7 @@ export { PROMETHEUS_CONTENT_TYPE } from './metrics/metrics.js';
 export { PrometheusRegistry } from './metrics/prometheus.registry.js';
 export { BastionMetrics, METRIC_NAMES } from './metrics/bastion.metrics.js';
 export { serveMetrics, type MetricsEndpoint } from './metrics/metrics.endpoint.js';
+export { promClientRegistry, type PromClientLike } from './metrics/prom-client.registry.js';
 export type { Span, SpanContext, SpanOptions, SpanStatus, Tracer, TracingOptions } from './tracing/tracing.js';
 export { SPAN_KIND, SPAN_STATUS, TRACEPARENT } from './tracing/tracing.js';
 export { MemoryTracer, type RecordedSpan } from './tracing/memory.tracer.js';
