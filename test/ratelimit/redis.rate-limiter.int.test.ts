@@ -3,6 +3,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
@@ -39,15 +40,19 @@ async function countAllowed(limiters: readonly RateLimiter[], calls: number, key
 
 describe(RedisRateLimiter.name, { skip }, () => {
   const made: RedisRateLimiter[] = [];
+  const clients: Redis[] = [];
   const logger = new RecordingLogger();
   const limiter = (options: Partial<RedisRateLimiterOptions> = {}, client?: Redis) => {
     const created = new RedisRateLimiter(resolveRedisRateLimiterOptions({ url: URL, keyPrefix: PREFIX, ...options }), new MemoryRateLimiter({ maxBuckets: 100 }), logger, client);
     made.push(created);
+    if (client !== undefined) clients.push(client);
     return created;
   };
 
   after(async () => {
     await Promise.all(made.map((l) => l.close()));
+    // Clients given to a limiter belong to the caller, which closes them.
+    for (const client of clients) client.disconnect();
     const admin = new Redis(URL);
     const keys = await admin.keys(`${PREFIX}*`);
     if (keys.length > 0) await admin.del(...keys);
@@ -115,6 +120,22 @@ describe(RedisRateLimiter.name, { skip }, () => {
         client.disconnect();
         // The local limiter starts its own count: the limit holds per process while Redis is away.
         assert.equal(await countAllowed([l], 5, key, p), 2);
+      });
+
+      it('should go back to the shared Redis budget once the connection is back', async () => {
+        const client = new Redis(URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+        const l = limiter({ fallback: 'local' }, client);
+        const other = limiter();
+        const p = policy({ tokensPerInterval: 3, bucketSize: 3, intervalMs: 60_000 });
+        const key = `back-${randomUUID()}`;
+        assert.equal(await countAllowed([l], 1, key, p), 1);
+        // Drop the connection and let ioredis reconnect by itself, as after a network blip.
+        const back = once(client, 'ready');
+        client.disconnect(true);
+        assert.equal(await countAllowed([l], 1, `${key}-while-down`, p), 1);
+        await back;
+        assert.equal(await countAllowed([l, other], 4, key, p), 2, 'both instances share the 2 tokens left in Redis');
+        assert.ok(logger.records.some((r) => r.event === 'ratelimit_store_restored'));
       });
 
       it("should refuse with 503 with fallback 'reject'", async () => {
