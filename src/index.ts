@@ -57,6 +57,7 @@ export type { NodeFilter } from './selector/selector.js';
 export type { Logger, LogLevel } from './logging/logger.js';
 export { ConsoleLogger, childLogger, SECURITY_EVENTS, HANDSHAKE_REFUSED_REASONS } from './logging/logger.js';
 export type { ConsoleLoggerOptions, LogFields, SecurityEvent, HandshakeRefusedReason } from './logging/logger.js';
+export { pinoLogger, type PinoLike } from './logging/pino.logger.js';
 export type { ObservabilityOptions } from './container/observability.module.js';
 export type { Counter, Gauge, Histogram, Labels, MetricDefinition, HistogramDefinition, MetricsRegistry, MetricsOptions, MetricsEndpointOptions } from './metrics/metrics.js';
 export { PROMETHEUS_CONTENT_TYPE } from './metrics/metrics.js';
