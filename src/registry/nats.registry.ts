@@ -1,8 +1,8 @@
 import type { KV, KvWatchOptions, NatsConnection } from 'nats';
 import type { DeregisterOptions, RegisterOptions, Registry, RegistryWatcher, ServiceRecord } from './registry.js';
-import { checkTtl, decodeEntry, encodeEntry, entriesOf, nodeKey, recordsOf, serviceKeyPrefix, type StoredEntry } from './stored-entry.js';
+import { checkTtl, decodeEntry, encodeEntry, entriesOf, nodeKey, recordsOf, serviceKeyPrefix, serviceOfKey, type StoredEntry } from './stored-entry.js';
 import type { ReplayCache } from './validating/replay-cache.js';
-import { watchRegistry } from './watch.js';
+import { ChangeHub, PUSHED_WATCH_INTERVAL_MS, watchRegistry } from './watch.js';
 
 /** Options of the NATS JetStream KV registry. */
 export interface NATSRegistryOptions {
@@ -31,6 +31,7 @@ export class NATSRegistry implements Registry, ReplayCache {
   private connection: Promise<NatsConnection> | undefined;
   private buckets: Promise<{ entries: KV; nonces: KV }> | undefined;
   private closed = false;
+  private readonly changes = new ChangeHub((changed) => this.subscribe(changed));
 
   constructor(private readonly options: NATSRegistryOptions = {}) {}
 
@@ -54,7 +55,7 @@ export class NATSRegistry implements Registry, ReplayCache {
   }
 
   watch(service?: string): RegistryWatcher {
-    return watchRegistry(this, service, this.options.watchIntervalMs, (poke) => this.feed(service, poke));
+    return watchRegistry(this, service, this.options.watchIntervalMs ?? PUSHED_WATCH_INTERVAL_MS, this.changes.feed(service));
   }
 
   async claim(nonce: string, _ttlMs: number): Promise<boolean> {
@@ -75,17 +76,21 @@ export class NATSRegistry implements Registry, ReplayCache {
     if (this.options.connection === undefined && this.connection !== undefined) await (await this.connection).drain().catch(() => {});
   }
 
-  // KV watch (updates only) makes a change reach watchers at once; expiry comes from polling.
-  private feed(service: string | undefined, poke: () => void): () => void {
+  // One KV watch (updates only) per registry brings changes to watchers at once; expiry
+  // still comes from polling.
+  private subscribe(changed: (service: string) => void): () => void {
     let stop: (() => void) | undefined;
     let stopped = false;
     void (async () => {
       const { entries } = await this.open();
       if (stopped) return;
-      const updates = await entries.watch({ key: service === undefined ? '>' : `${serviceKeyPrefix(service)}>`, include: 'updates' as KvWatchOptions['include'] });
+      const updates = await entries.watch({ key: '>', include: 'updates' as KvWatchOptions['include'] });
       stop = () => updates.stop();
       if (stopped) updates.stop();
-      for await (const _update of updates) poke();
+      for await (const update of updates) {
+        const name = serviceOfKey(update.key);
+        if (name !== undefined) changed(name);
+      }
     })().catch(() => {});
     return () => {
       stopped = true;

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { DeregisterOptions, RegisterOptions, Registry, RegistryWatcher, ServiceRecord } from './registry.js';
 import { checkTtl, decodeEntry, encodeEntry, entriesOf, nodeKey, recordsOf, serviceKeyPrefix } from './stored-entry.js';
 import type { ReplayCache } from './validating/replay-cache.js';
-import { watchRegistry } from './watch.js';
+import { ChangeHub, PUSHED_WATCH_INTERVAL_MS, watchRegistry } from './watch.js';
 
 /** Options of the Redis registry. */
 export interface RedisRegistryOptions {
@@ -32,6 +32,7 @@ export class RedisRegistry implements Registry, ReplayCache {
   private readonly owned: boolean;
   private readonly prefix: string;
   private closed = false;
+  private readonly changes = new ChangeHub((changed) => this.subscribe(changed));
 
   constructor(private readonly options: RedisRegistryOptions = {}) {
     this.owned = options.client === undefined;
@@ -62,7 +63,7 @@ export class RedisRegistry implements Registry, ReplayCache {
   }
 
   watch(service?: string): RegistryWatcher {
-    return watchRegistry(this, service, this.options.watchIntervalMs, (poke) => this.feed(service, poke));
+    return watchRegistry(this, service, this.options.watchIntervalMs ?? PUSHED_WATCH_INTERVAL_MS, this.changes.feed(service));
   }
 
   /** SET NX PX is one atomic check-and-set, shared by every replica using this Redis. */
@@ -83,9 +84,9 @@ export class RedisRegistry implements Registry, ReplayCache {
     return `${this.prefix}changes`;
   }
 
-  // Writers publish the service name of each change; a watcher's own connection subscribes,
-  // so watching needs no keyspace notifications (CONFIG SET). Expiry comes from polling.
-  private feed(service: string | undefined, poke: () => void): () => void {
+  // Writers publish the service name of each change; one subscriber connection per
+  // registry listens, so watching needs no keyspace notifications (CONFIG SET).
+  private subscribe(changed: (service: string) => void): () => void {
     let subscriber: Redis | undefined;
     let stopped = false;
     void (async () => {
@@ -95,12 +96,10 @@ export class RedisRegistry implements Registry, ReplayCache {
       const own = subscriber;
       // Like the polling timer, a watch alone must not keep a process alive.
       own.on('connect', () => (own as unknown as { stream?: { unref?: () => void } }).stream?.unref?.());
-      subscriber.on('message', (_channel: string, name: string) => {
-        if (service === undefined || name === service) poke();
-      });
-      subscriber.on('error', () => {});
-      await subscriber.subscribe(this.channel());
-      if (stopped) subscriber.disconnect();
+      own.on('message', (_channel: string, name: string) => changed(name));
+      own.on('error', () => {});
+      await own.subscribe(this.channel());
+      if (stopped) own.disconnect();
     })().catch(() => {});
     return () => {
       stopped = true;

@@ -91,3 +91,9 @@ export function serviceKeyPrefix(name: string): string {
 export function nodeKey(name: string, version: string, nodeId: string): string {
   return `${serviceKeyPrefix(name)}v${segment(version)}.n${segment(nodeId)}`;
 }
+
+/** The service name a node key belongs to, or `undefined` for a key that is not one. */
+export function serviceOfKey(key: string): string | undefined {
+  const match = /^s([A-Za-z0-9_-]*)\./.exec(key);
+  return match === null ? undefined : Buffer.from(match[1] as string, 'base64url').toString('utf8');
+}

@@ -9,6 +9,9 @@ import type { Registry, RegistryEvent, RegistryWatcher, ServiceRecord } from './
 /** How often a polling watcher compares snapshots unless told otherwise. */
 export const DEFAULT_WATCH_INTERVAL_MS = 250;
 
+/** The polling interval of stores that also push changes: polling is left to find expiry. */
+export const PUSHED_WATCH_INTERVAL_MS = 2000;
+
 /** A closable async queue of registry events; `push` after `close` is ignored. */
 export class EventQueue implements RegistryWatcher {
   private readonly buffered: RegistryEvent[] = [];
@@ -131,4 +134,36 @@ export function watchRegistry(
   const read = service === undefined ? () => registry.listServices() : () => registry.getService(service);
   // A failed read is retried at the next tick; the watcher only reports what it saw change.
   return pollingWatcher(read, intervalMs, () => {}, feed);
+}
+
+/** Starts a store-wide notification source that calls `changed(service)`; returns its stop. */
+export type ChangeSource = (changed: (service: string) => void) => () => void;
+
+/**
+ * ChangeHub shares one store notification source (one Redis subscriber, one KV watch)
+ * between every watcher of a registry: started with the first watcher, stopped with the
+ * last, so watching 200 services costs one connection, not 200.
+ */
+export class ChangeHub {
+  private readonly listeners = new Set<{ readonly service: string | undefined; readonly poke: () => void }>();
+  private stop: (() => void) | undefined;
+
+  constructor(private readonly source: ChangeSource) {}
+
+  /** A feed for `watchRegistry` that pokes on changes of `service`, or of any service. */
+  feed(service: string | undefined): ChangeFeed {
+    return (poke) => {
+      const listener = { service, poke };
+      this.listeners.add(listener);
+      this.stop ??= this.source((changed) => {
+        for (const l of this.listeners) if (l.service === undefined || l.service === changed) l.poke();
+      });
+      return () => {
+        this.listeners.delete(listener);
+        if (this.listeners.size > 0) return;
+        this.stop?.();
+        this.stop = undefined;
+      };
+    };
+  }
 }
