@@ -21,6 +21,8 @@ export type ServiceResolver = (cls: ServiceClass) => object;
 interface ServerCall extends CallContext {
   readonly body: Uint8Array;
   readonly contentType: string;
+  /** The transport's hook for work that outlives the reply (see `InboundCall.holdUntil`). */
+  readonly holdUntil?: (work: Promise<unknown>) => void;
 }
 
 type Handler = (request: unknown, ctx: CallContext) => unknown;
@@ -148,7 +150,13 @@ export class RPCServer implements Server {
     };
     let services = this.routes.get(endpoint.service);
     if (services === undefined) this.routes.set(endpoint.service, (services = new Map()));
-    const chain = compose(wrappers, terminal);
+    // The deadline answers 408 while the handler may still run: the transport holds the call's id
+    // and in-flight slot until the handler itself settles (attack F3).
+    const chain = compose(wrappers, (ctx: ServerCall) => {
+      const work = terminal(ctx);
+      ctx.holdUntil?.(work);
+      return work;
+    });
     services.set(endpoint.endpoint, { endpoint, run: async (ctx) => encodeBody(codec, await chain(ctx), responseBody) });
   }
 
@@ -175,6 +183,7 @@ export class RPCServer implements Server {
         remainingMs: clock.remainingMs,
         body: call.body,
         contentType: header.contentType,
+        holdUntil: call.holdUntil,
       })) as Uint8Array;
       return { kind: 'response', contentType: route.endpoint.codec, body };
     } catch (thrown) {

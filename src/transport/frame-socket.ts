@@ -9,6 +9,8 @@ export const PROTOCOL_ERROR_GRACE_MS = 1_000;
 /** Settings of one FrameSocket. */
 export interface FrameSocketOptions {
   readonly maxFrameBytes: number;
+  /** Largest frame read from the peer when lower than `maxFrameBytes` (a peer without identity); sends keep `maxFrameBytes`. */
+  readonly maxReadFrameBytes?: number;
   readonly frameReadTimeoutMs: number;
   /** Closes the socket after this long without traffic; `undefined` disables it. */
   readonly idleTimeoutMs?: number;
@@ -51,7 +53,7 @@ export class FrameSocket {
     private readonly options: FrameSocketOptions,
     private readonly events: FrameSocketEvents,
   ) {
-    this.decoder = new FrameDecoder(options.maxFrameBytes);
+    this.decoder = new FrameDecoder(options.maxReadFrameBytes ?? options.maxFrameBytes);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     // Some TLS errors (a refused renegotiation, B19) are emitted without destroying the
     // socket, so every error ends the connection here.

@@ -9,6 +9,13 @@ export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = Object.freeze({
   idleTimeoutMs: 120_000,
   handshakeTimeoutMs: 10_000,
   frameReadTimeoutMs: 30_000,
+  // Each limit bounds what one misbehaving peer can hold (attack report F3, F4); the defaults
+  // leave room for normal fan-in (hundreds of clients, a hundred calls per connection).
+  maxConnections: 1024,
+  maxConnectionsPerAddress: 64,
+  maxInFlightPerConnection: 256,
+  maxInFlight: 4096,
+  maxUnauthenticatedFrameBytes: 64 * 1024,
 });
 
 /** Fills in defaults and refuses nonsense values. */

@@ -1,7 +1,7 @@
 import type { Server as NetServer, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { BastionError } from '../errors/bastion-error.js';
-import { toBastionError } from '../errors/factories.js';
+import { toBastionError, unavailable } from '../errors/factories.js';
 import { SECURITY_EVENTS, handshakeRefusedReason, type Logger } from '../logging/logger.js';
 import type { PeerInfo } from '../security/security.js';
 import { FrameSocket } from './frame-socket.js';
@@ -15,7 +15,11 @@ export const CLOSE_GRACE_MS = 1_000;
 interface Session {
   readonly frames: FrameSocket;
   readonly peer: PeerInfo;
-  /** Calls running on this connection, by id; each controller aborts when the client cancels it or disconnects. */
+  /**
+   * Calls running on this connection, by id; each controller aborts when the client cancels
+   * it or disconnects. An id stays here until its handler really finished, even after its
+   * reply (a `408`) left, so reusing the id cannot start a second handler (attack F3).
+   */
   readonly calls: Map<number, AbortController>;
 }
 
@@ -47,7 +51,11 @@ export class TLSListener implements Listener {
   /** Every accepted TCP socket, including those still in their handshake. */
   private readonly connections = new Set<Socket>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Open connections by remote address, for `maxConnectionsPerAddress`. */
+  private readonly perAddress = new Map<string, number>();
   private draining = false;
+  /** Calls whose handler is still running, over every connection, for `maxInFlight`. */
+  private running = 0;
   private closing: Promise<void> | undefined;
   private bound: { host: string; port: number } | undefined;
 
@@ -58,10 +66,11 @@ export class TLSListener implements Listener {
     private readonly options: TransportOptions,
     private readonly logger: Logger,
   ) {
-    server.on('connection', (socket: Socket) => {
-      this.connections.add(socket);
-      socket.once('close', () => this.connections.delete(socket));
-    });
+    // net.Server counts every socket, mid-handshake too, and drops those over the cap before any TLS work.
+    server.maxConnections = options.maxConnections;
+    server.on('drop', (dropped?: { remoteAddress?: string }) => this.refuseConnection('max_connections', dropped?.remoteAddress));
+    // Prepended, so an address over its cap is destroyed before the TLS server starts a handshake on it.
+    server.prependListener('connection', (socket: Socket) => this.track(socket));
     // Without this handler a socket that fails or stalls its handshake is not destroyed (B14).
     server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
       this.logger.debug('transport_tls_client_error', { code: error.code, remoteAddress: socket.remoteAddress });
@@ -122,6 +131,28 @@ export class TLSListener implements Listener {
     this.admission.detach?.();
   }
 
+  private track(socket: Socket): void {
+    const address = socket.remoteAddress ?? '';
+    const open = this.perAddress.get(address) ?? 0;
+    if (open >= this.options.maxConnectionsPerAddress) {
+      socket.destroy();
+      this.refuseConnection('max_connections_per_address', address);
+      return;
+    }
+    this.perAddress.set(address, open + 1);
+    this.connections.add(socket);
+    socket.once('close', () => {
+      this.connections.delete(socket);
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(address, left);
+      else this.perAddress.delete(address);
+    });
+  }
+
+  private refuseConnection(reason: 'max_connections' | 'max_connections_per_address', remoteAddress: string | undefined): void {
+    this.logger.warn('connection_refused', { reason, remoteAddress });
+  }
+
   private accept(socket: Socket): void {
     const peer = this.admission.peerOf(socket);
     if (this.draining || peer === undefined) {
@@ -136,6 +167,8 @@ export class TLSListener implements Listener {
         socket,
         {
           maxFrameBytes: this.options.maxFrameBytes,
+          // A peer without a service identity can only reach open endpoints, so it gets a small budget (attack F4).
+          maxReadFrameBytes: peer.identity === undefined ? Math.min(this.options.maxUnauthenticatedFrameBytes, this.options.maxFrameBytes) : undefined,
           frameReadTimeoutMs: this.options.frameReadTimeoutMs,
           idleTimeoutMs: this.options.idleTimeoutMs,
           isBusy: () => calls.size > 0,
@@ -157,13 +190,19 @@ export class TLSListener implements Listener {
   private onFrame(session: Session, frame: Frame): void {
     switch (frame.kind) {
       case 'request': {
-        if (session.calls.has(frame.callId)) {
+        if (frame.callId === 0) {
+          session.frames.fail(malformedFrame('call id 0 is reserved for connection errors'));
+        } else if (session.calls.has(frame.callId)) {
           session.frames.fail(malformedFrame('the call id is already in use'));
         } else if (this.draining) {
           this.reply(session, frame.callId, { kind: 'error', error: new BastionError('BST_ERR_SERVER_SHUTTING_DOWN').toWire() });
+        } else if (session.calls.size >= this.options.maxInFlightPerConnection || this.running >= this.options.maxInFlight) {
+          this.reply(session, frame.callId, { kind: 'error', error: unavailable('Too many calls are in flight; retry later').toWire() });
         } else {
-          session.calls.set(frame.callId, new AbortController());
-          const call = this.invoke(session, frame);
+          const controller = new AbortController();
+          session.calls.set(frame.callId, controller);
+          this.running += 1;
+          const call = this.invoke(session, frame, controller);
           this.inFlight.add(call);
           void call.finally(() => this.inFlight.delete(call));
         }
@@ -182,17 +221,28 @@ export class TLSListener implements Listener {
     }
   }
 
-  private async invoke(session: Session, frame: Frame & { kind: 'request' }): Promise<void> {
-    let reply: Reply;
+  private async invoke(session: Session, frame: Frame & { kind: 'request' }, controller: AbortController): Promise<void> {
+    const held: Promise<unknown>[] = [];
     try {
-      reply = await this.handler({ header: frame.header, body: frame.body, peer: session.peer, cancelled: session.calls.get(frame.callId)?.signal });
-    } catch (error) {
-      this.logger.error('transport_handler_threw', { endpoint: frame.header.endpoint });
-      reply = { kind: 'error', error: toBastionError(error).toWire() };
+      let reply: Reply;
+      try {
+        reply = await this.handler({
+          header: frame.header,
+          body: frame.body,
+          peer: session.peer,
+          cancelled: controller.signal,
+          holdUntil: (work) => held.push(work),
+        });
+      } catch (error) {
+        this.logger.error('transport_handler_threw', { endpoint: frame.header.endpoint });
+        reply = { kind: 'error', error: toBastionError(error).toWire() };
+      }
+      if (!controller.signal.aborted) this.reply(session, frame.callId, reply);
+      await Promise.allSettled(held);
+    } finally {
+      session.calls.delete(frame.callId);
+      this.running -= 1;
     }
-    const cancelled = session.calls.get(frame.callId)?.signal.aborted === true;
-    session.calls.delete(frame.callId);
-    if (!cancelled) this.reply(session, frame.callId, reply);
   }
 
   private reply(session: Session, callId: number, reply: Reply): void {

@@ -29,6 +29,11 @@ export interface InboundCall {
   readonly peer: PeerInfo;
   /** Aborts when the client cancels this call (a `cancel` frame) or its connection closes. */
   readonly cancelled?: AbortSignal;
+  /**
+   * Reports work of this call that may outlive its reply (a handler still running after its
+   * deadline answered `408`): the transport keeps the call id and its in-flight slot until it settles.
+   */
+  readonly holdUntil?: (work: Promise<unknown>) => void;
 }
 
 /** The server's answer to one call: a body, or an error in its wire form. */
@@ -77,6 +82,16 @@ export interface TransportOptions {
   readonly handshakeTimeoutMs: number;
   /** Once a frame has started, the rest of it must arrive within this time. */
   readonly frameReadTimeoutMs: number;
+  /** Connections open at once on one listener, handshakes included; beyond it new sockets are destroyed unserved. */
+  readonly maxConnections: number;
+  /** Connections open at once from one remote address; beyond it new sockets from there are destroyed unserved. */
+  readonly maxConnectionsPerAddress: number;
+  /** Calls running at once on one connection; beyond it a request is answered `503` without reaching the handler. */
+  readonly maxInFlightPerConnection: number;
+  /** Calls running at once on one listener, over all connections; beyond it a request is answered `503`. */
+  readonly maxInFlight: number;
+  /** Largest frame accepted from a peer without a verified service identity (it can only reach open endpoints). */
+  readonly maxUnauthenticatedFrameBytes: number;
 }
 
 /** Transport moves calls between clients and servers. */
