@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -30,6 +30,10 @@ export class FileRegistry implements Registry {
   constructor(private readonly options: FileRegistryOptions) {
     this.directory = options.directory;
     mkdirSync(this.directory, { recursive: true, mode: 0o700 });
+    // Anyone who can write here can add nodes; only signatures checked on read would stop them.
+    if ((statSync(this.directory).mode & 0o002) !== 0) {
+      throw new RangeError(`registry directory ${this.directory} is writable by every user; make it 0700 or 0750`);
+    }
   }
 
   async register(record: ServiceRecord, options: RegisterOptions): Promise<void> {

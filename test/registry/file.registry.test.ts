@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -26,6 +26,17 @@ describe(FileRegistry.name, () => {
         const ids = (await a.getService('conf-shared')).flatMap((r) => r.nodes.map((n) => n.id)).sort();
         assert.deepEqual(ids, ['a1', 'b1']);
         assert.ok(readdirSync(directory).every((f) => !f.endsWith('.tmp')));
+      });
+    });
+  });
+
+  describe('constructor', () => {
+    describe('when the directory is writable by every user', () => {
+      it('should refuse it, since anyone could add nodes there', () => {
+        const directory = join(root, 'open');
+        mkdirSync(directory);
+        chmodSync(directory, 0o777);
+        assert.throws(() => new FileRegistry({ directory }), /writable by every user/);
       });
     });
   });

@@ -3,7 +3,11 @@
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { connect } from 'nats';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { FileRegistry } from '../../src/registry/file.registry.js';
 import { NATSRegistry } from '../../src/registry/nats.registry.js';
 import { RedisRegistry } from '../../src/registry/redis.registry.js';
 import type { Registry, ServiceRecord } from '../../src/registry/registry.js';
@@ -11,6 +15,7 @@ import { encodeEntry, entriesOf, nodeKey } from '../../src/registry/stored-entry
 import { signedRegistrationCheck } from '../../src/registry/validating/checks.js';
 import { resolveRegistryPolicy } from '../../src/registry/validating/policy.js';
 import { createRegistrationKeys, RegistrationTokenSigner } from '../../src/registry/validating/registration-token.js';
+import type { ReplayCache } from '../../src/registry/validating/replay-cache.js';
 import { ValidatingRegistry } from '../../src/registry/validating/validating.registry.js';
 import { RoundRobinSelector } from '../../src/selector/round-robin.selector.js';
 import { skipUnlessService } from '../fixtures/services.js';
@@ -22,7 +27,7 @@ const attackerKeys = createRegistrationKeys('k1');
 const TTL = { ttlMs: 30_000 };
 
 function trusting(inner: Registry, logger: RecordingLogger): ValidatingRegistry {
-  return new ValidatingRegistry(inner, resolveRegistryPolicy({ allowServices: ['orders'], checks: [signedRegistrationCheck({ keys: { k1: keys.publicKey }, replayCache: inner as never })] }), logger);
+  return new ValidatingRegistry(inner, resolveRegistryPolicy({ allowServices: ['orders'], checks: [signedRegistrationCheck({ keys: { k1: keys.publicKey }, ...('claim' in inner ? { replayCache: inner as unknown as ReplayCache } : {}) })] }), logger);
 }
 
 const forgeries: [string, () => ServiceRecord][] = [
@@ -71,6 +76,27 @@ describe('forged registry records', async () => {
       assert.deepEqual([...picked], ['orders-1']);
       assert.ok(logger.events('registry_record_dropped').some((d) => /TokenMissing/.test(String(d['reason']))));
       assert.ok(logger.events('registry_record_dropped').some((d) => /TokenSignature/.test(String(d['reason']))));
+    });
+  });
+
+  describe('when written straight into the file registry directory', () => {
+    it('should never be selected by the client', async () => {
+      const directory = mkdtempSync(join(tmpdir(), 'bastion-forged-'));
+      try {
+        const store = new FileRegistry({ directory });
+        const logger = new RecordingLogger();
+        const registry = trusting(store, logger);
+        await registry.register(new RegistrationTokenSigner({ kid: 'k1', privateKey: keys.privateKey }).sign(record('orders', { nodes: [node('orders-1', { host: '10.0.0.7' })] })), TTL);
+        for (const [, forge] of forgeries) {
+          const forged = forge();
+          for (const entry of entriesOf(forged, 30_000, Date.now())) writeFileSync(join(directory, `${nodeKey(forged.name, forged.version, entry.node.id)}.json`), encodeEntry(entry));
+        }
+        assert.equal((await store.getService('orders')).flatMap((r) => r.nodes).length, 3);
+        const picked = await selectMany(new RoundRobinSelector(registry, undefined, { cacheTtlMs: 0 }), 12);
+        assert.deepEqual([...picked], ['orders-1']);
+      } finally {
+        rmSync(directory, { recursive: true, force: true });
+      }
     });
   });
 
