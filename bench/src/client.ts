@@ -5,14 +5,28 @@ import { latency, throughput, type Latency, type Throughput } from './load.js';
 import { readBenchPki } from './pki-file.js';
 import { PAYLOADS, checkReply, echoRequest, type EchoRequest } from './workload.js';
 
+/** A throughput phase with its CLOCK_MONOTONIC window (µs) and this client's CPU time in it. */
+export interface Timed extends Throughput {
+  readonly windowUs: readonly [number, number];
+  readonly clientCpuUs: number;
+}
+
+async function timed(call: () => Promise<unknown>, inFlight: number, seconds: number): Promise<Timed> {
+  const from = Number(process.hrtime.bigint() / 1000n);
+  const cpu = process.cpuUsage();
+  const result = await throughput(call, inFlight, seconds);
+  const used = process.cpuUsage(cpu);
+  return { ...result, windowUs: [from, Number(process.hrtime.bigint() / 1000n)], clientCpuUs: used.user + used.system };
+}
+
 /** What one client run measured. */
 export interface ClientResult {
   readonly small: Throughput;
   readonly kib: Throughput;
   readonly big: Throughput;
   readonly latency: Latency;
-  readonly rejected400?: Throughput;
-  readonly rejected429?: Throughput;
+  readonly rejected400?: Timed;
+  readonly rejected429?: Timed;
   /** CLOCK_MONOTONIC microseconds (as in a .cpuprofile) around the 100 B throughput phase. */
   readonly windowUs: readonly [number, number];
   /** CPU time this client process spent in that phase. */
@@ -42,12 +56,8 @@ async function run(job: ClientJob): Promise<ClientResult> {
     const caller = (request: EchoRequest) => async () => checkReply(request, await client.call(request));
     const small = caller(echoRequest(PAYLOADS.small));
     await throughput(small, config.inFlight, config.warmupSeconds);
-    const from = Number(process.hrtime.bigint() / 1000n);
-    const cpu = process.cpuUsage();
-    const smallResult = await throughput(small, config.inFlight, config.seconds);
-    const used = process.cpuUsage(cpu);
-    const windowUs = [from, Number(process.hrtime.bigint() / 1000n)] as const;
-    const clientCpuUs = used.user + used.system;
+    const smallResult = await timed(small, config.inFlight, config.seconds);
+    const { windowUs, clientCpuUs } = smallResult;
     if (job.smallOnly === true) {
       const none = { calls: 0, p50Ms: Number.NaN, p99Ms: Number.NaN };
       return { small: smallResult, kib: smallResult, big: smallResult, latency: none, windowUs, clientCpuUs };
@@ -65,8 +75,8 @@ async function run(job: ClientJob): Promise<ClientResult> {
     const request = echoRequest(PAYLOADS.small);
     return {
       ...result,
-      rejected400: await throughput(() => reject('validation', request), config.inFlight, config.seconds),
-      rejected429: await throughput(() => reject('ratelimit', request), config.inFlight, config.seconds),
+      rejected400: await timed(() => reject('validation', request), config.inFlight, config.seconds),
+      rejected429: await timed(() => reject('ratelimit', request), config.inFlight, config.seconds),
     };
   } finally {
     await client.close();

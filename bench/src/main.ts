@@ -71,13 +71,17 @@ export async function measure(contender: string, config: BenchConfig, flags: Chi
     }
     if (answer.type === 'error') throw new Error(`${contender} client failed: ${answer.message}`);
     const result = answer.result;
-    server.send({ type: 'rss', windowUs: result.windowUs } satisfies ToServer);
+    const windows = [result.windowUs, result.rejected400?.windowUs, result.rejected429?.windowUs];
+    server.send({ type: 'rss', windowsUs: windows.filter((w) => w !== undefined) } satisfies ToServer);
     const rss = await nextMessage<FromServer>(server, `${contender} server`, 10_000, (m) => m.type === 'rss');
+    const cpu = rss.type === 'rss' ? rss.cpuUs.map((us) => us ?? Number.NaN) : [];
     return {
       contender,
       client: result,
       rssMb: rss.type === 'rss' ? rss.rssMb : Number.NaN,
-      serverCpuUs: rss.type === 'rss' ? (rss.cpuUs ?? Number.NaN) : Number.NaN,
+      serverCpuUs: cpu[0] ?? Number.NaN,
+      serverCpuUs400: cpu[1] ?? Number.NaN,
+      serverCpuUs429: cpu[2] ?? Number.NaN,
     };
   } finally {
     await stopChild(server);

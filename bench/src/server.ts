@@ -3,11 +3,11 @@ import { loadContender } from './contenders/index.js';
 import { readBenchPki } from './pki-file.js';
 
 /** Messages the runner sends a server process. */
-export type ToServer = { readonly type: 'rss'; readonly windowUs?: readonly [number, number] } | { readonly type: 'stop' };
-/** Messages a server process sends the runner; `cpuUs` is the CPU time spent inside `windowUs`. */
+export type ToServer = { readonly type: 'rss'; readonly windowsUs?: readonly (readonly [number, number])[] } | { readonly type: 'stop' };
+/** Messages a server process sends the runner; `cpuUs` is the CPU time spent inside each of `windowsUs`. */
 export type FromServer =
   | { readonly type: 'ready'; readonly port: number }
-  | { readonly type: 'rss'; readonly rssMb: number; readonly cpuUs?: number };
+  | { readonly type: 'rss'; readonly rssMb: number; readonly cpuUs: readonly (number | null)[] };
 
 // CPU time is sampled so the runner can ask what one client phase cost this process: unlike
 // req/s, CPU per call hardly moves when colleagues' processes compete for the cores.
@@ -45,8 +45,8 @@ const server = await contender.serve(await readBenchPki(pkiDir));
 
 process.on('message', (message: ToServer) => {
   if (message.type === 'rss') {
-    const cpuUs = message.windowUs === undefined ? undefined : cpuWithin(message.windowUs);
-    send({ type: 'rss', rssMb: process.memoryUsage().rss / 2 ** 20, ...(cpuUs === undefined ? {} : { cpuUs }) } satisfies FromServer);
+    const cpuUs = (message.windowsUs ?? []).map((window) => cpuWithin(window) ?? null);
+    send({ type: 'rss', rssMb: process.memoryUsage().rss / 2 ** 20, cpuUs } satisfies FromServer);
   }
   if (message.type === 'stop') {
     // A hung close must not hang the run; exit (and write any --cpu-prof profile) either way.
