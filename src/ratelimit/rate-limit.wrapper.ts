@@ -48,8 +48,8 @@ function keyOf(policy: RateLimitPolicy, endpoint: EndpointDescriptor, level: str
  * function given only the verified caller; never anything the caller claims in metadata.
  * In `reject` mode a call over the limit fails at once with a `429` carrying
  * `retryAfterMs`; in `wait` mode (the method's policy decides, else the class's) it
- * queues FIFO for all its buckets for up to `maxWaitMs`. The handler never runs for a
- * refused call.
+ * queues FIFO for all its buckets for up to `maxWaitMs`, or the caller's deadline if
+ * sooner. The handler never runs for a refused call.
  *
  * @see docs/security/rate-limiting.md
  */
@@ -74,7 +74,9 @@ export function rateLimitWrapper(limiter: RateLimiter, metrics?: RateLimitMetric
       metrics?.record({ service: endpoint.service, endpoint: endpoint.endpoint, keyKind, outcome: allowed ? 'allowed' : 'rejected' });
     return async (ctx: CallContext, next: Next) => {
       const claims: BucketClaim[] = policies.map((policy, i) => ({ key: (keys[i] as KeyOf)(ctx), policy }));
-      const result = await queue.take(claims, wait, maxWaitMs);
+      // Waiting past the caller's own deadline would spend tokens on a call nobody awaits.
+      const waitMs = ctx.timeoutMs > 0 ? Math.min(maxWaitMs, ctx.timeoutMs) : maxWaitMs;
+      const result = await queue.take(claims, wait, waitMs);
       report(result.allowed);
       if (!result.allowed) throw rateLimited(result.retryAfterMs);
       return next();

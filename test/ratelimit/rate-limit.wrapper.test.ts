@@ -109,6 +109,17 @@ describe(rateLimitWrapper.name, () => {
     });
   });
 
+  describe("when a call in wait mode has a deadline shorter than maxWaitMs", () => {
+    it("should stop waiting at the caller's deadline", async () => {
+      const real = new MemoryRateLimiter({ maxBuckets: 10 });
+      const ep = endpoint({ ...policy('global'), tokensPerInterval: 1, bucketSize: 1, intervalMs: 60_000, mode: 'wait', maxWaitMs: 120_000 });
+      const wrapper = rateLimitWrapper(real)(ep);
+      assert.equal(await wrapper?.(call(ep, verifiedPeer('billing')), next), 'handled');
+      const hurried = { ...call(ep, verifiedPeer('billing')), timeoutMs: 50 };
+      await assert.rejects(wrapper?.(hurried, next) ?? Promise.resolve(), (e) => BastionError.hasId(e, 'BST_ERR_RATELIMIT_EXCEEDED') && (e.retryAfterMs ?? 0) > 50);
+    });
+  });
+
   describe('when the key is a function', () => {
     it('should pass it only the verified caller, never the metadata', async () => {
       const seen: RateLimitCaller[] = [];
