@@ -190,6 +190,24 @@ describe(ValidatingRegistry.name, () => {
     });
   });
 
+  describe('key rotation', () => {
+    describe('when a new key joins the set and the old one leaves', () => {
+      it('should accept both during the overlap, then drop what only the old key signed', async () => {
+        const next = createRegistrationKeys('k2');
+        const memory = new MemoryRegistry();
+        const checkWith = (set: Record<string, string>) =>
+          new ValidatingRegistry(new CountingRegistry(memory), resolveRegistryPolicy({ allowServices: ['orders'], checks: [signedRegistrationCheck({ keys: set, now: () => NOW })] }), logger);
+        const overlap = checkWith({ k1: keys.publicKey, k2: next.publicKey });
+        await overlap.register(signed(orders), TTL);
+        await overlap.register(signed(record('orders', { nodes: [node('orders-2', { host: '10.0.0.8' })] }), { kid: 'k2' }, next.privateKey), TTL);
+        assert.deepEqual((await overlap.getService('orders')).flatMap((r) => r.nodes.map((n) => n.id)).sort(), ['orders-1', 'orders-2']);
+        const rotated = checkWith({ k2: next.publicKey });
+        assert.deepEqual((await rotated.getService('orders')).flatMap((r) => r.nodes.map((n) => n.id)), ['orders-2']);
+        await assert.rejects(rotated.register(signed(orders), TTL), deniedFor(/TokenUnknownKey/));
+      });
+    });
+  });
+
   describe(RegistrationTokenSigner.name, () => {
     describe('.sign', () => {
       it('should sign every registration with a fresh nonce, so re-registration is never a replay', async () => {
