@@ -1,0 +1,144 @@
+// Attacks on the registry: a rogue node registered for the real name, a record forged
+// straight into Redis, and a captured registration replayed.
+import { BastionError, createRegistrationKeys, RegistrationTokenSigner, type ServiceRecord } from '../../src/index.js';
+import { encodeEntry, entriesOf, nodeKey } from '../../src/registry/stored-entry.js';
+import { RecordingLogger } from '../fixtures/quiet-logger.js';
+import { secretMarker, type Attack, type Outcome, type World } from './attack.js';
+import { naiveCall } from './naive.fixture.js';
+import { startRogueServer, type Listener } from './rogue.js';
+
+const TTL_MS = 60_000;
+const CALLS = 20;
+const ROGUE_NODE = 'accounts-rogue';
+
+function rogueRecord(port: number): ServiceRecord {
+  return { name: 'accounts', version: '1.0.0', metadata: {}, endpoints: [], nodes: [{ id: ROGUE_NODE, host: '127.0.0.1', port, metadata: {} }] };
+}
+
+/** The naive client picks each node in turn from the open registry and sends a secret. */
+async function naiveTraffic(world: World, rogue: Listener): Promise<Outcome> {
+  const secret = secretMarker();
+  for (let i = 0; i < CALLS; i++) {
+    const nodes = await world.openRegistry.nodes('accounts');
+    const node = nodes[i % nodes.length];
+    if (node !== undefined) await naiveCall(node.port, 'Accounts.update', { displayName: secret });
+  }
+  const leaked = rogue.bytes().includes(secret);
+  return { succeeded: rogue.requests() > 0, detail: `${rogue.requests()} of ${CALLS} calls reached the rogue node${leaked ? ', secret included' : ''}` };
+}
+
+/** A fresh `frontend` client (empty node cache) calls `CALLS` times; the rogue must see none. */
+async function bastionTraffic(world: World, rogue: Listener, refusal: string, before: string): Promise<Outcome> {
+  const logger = new RecordingLogger();
+  const app = await world.bastion.freshFrontend(logger);
+  let served = 0;
+  try {
+    for (let i = 0; i < CALLS; i++) {
+      const reply = await app.client.call<{ identity: string }>('accounts', 'Accounts.whoami', {}).catch(() => undefined);
+      if (reply?.identity === 'frontend') served++;
+    }
+  } finally {
+    await world.bastion.release(app);
+  }
+  const dropped = logger.records.filter((r) => r.event === 'registry_record_dropped').length;
+  return {
+    succeeded: rogue.connections() > 0 || served < CALLS,
+    detail: `${before}; ${served}/${CALLS} calls served by the real node, ${rogue.connections()} reached the rogue${dropped > 0 ? `, ${dropped} forged nodes dropped on read` : ''}`,
+    refusal,
+  };
+}
+
+async function withRogue(act: (rogue: Listener) => Promise<Outcome>): Promise<Outcome> {
+  const rogue = await startRogueServer();
+  try {
+    return await act(rogue);
+  } finally {
+    await rogue.close();
+  }
+}
+
+/** Plants a rogue node in the open registry with `plant`, then sends the naive client's traffic. */
+function naiveRogue(world: World, plant: (port: number) => Promise<void>): Promise<Outcome> {
+  return withRogue(async (rogue) => {
+    await plant(rogue.port);
+    try {
+      return await naiveTraffic(world, rogue);
+    } finally {
+      await world.openRegistry.deregister('accounts', ROGUE_NODE);
+    }
+  });
+}
+
+/** A record signed with a key of the attacker's own, under the deployment's key id. */
+function signedByAttacker(world: World, record: ServiceRecord): ServiceRecord {
+  const own = createRegistrationKeys(world.bastion.keys.kid);
+  return new RegistrationTokenSigner({ kid: own.kid, privateKey: own.privateKey }).sign(record);
+}
+
+const refusalOf = (error: unknown) => (BastionError.is(error) ? error.id : String(error));
+const reasonOf = (error: unknown) => (BastionError.is(error) ? (/\b(Token\w+|Replay\w+|Identity\w+)/.exec(error.detail)?.[1] ?? error.detail) : '');
+
+/** The registry attacks (they need Redis). */
+export const REGISTRY_ATTACKS: readonly Attack[] = [
+  {
+    threat: 'malicious service registration',
+    name: 'register a rogue node for `accounts` (valid `intruder` certificate, own signing key)',
+    expected: ['BST_ERR_REGISTRY_DENIED'],
+    naive: (world) => naiveRogue(world, (port) => world.openRegistry.register('accounts', { id: ROGUE_NODE, host: '127.0.0.1', port })),
+    bastion: (world) =>
+      withRogue(async (rogue) => {
+        const signed = signedByAttacker(world, rogueRecord(rogue.port));
+        const refused = await world.bastion
+          .frontDoor()
+          .register(signed, { ttlMs: TTL_MS, identity: 'intruder' })
+          .then(() => undefined, (error: unknown) => error);
+        if (refused === undefined) return { succeeded: true, detail: 'registration accepted' };
+        return bastionTraffic(world, rogue, refusalOf(refused), `refused (${reasonOf(refused)})`);
+      }),
+  },
+  {
+    threat: 'rogue service injection',
+    name: 'forge records straight into the Redis store (unsigned, and signed with a foreign key)',
+    expected: ['registry_record_dropped'],
+    naive: (world) =>
+      naiveRogue(world, async (port) => {
+        await world.redis.set(`${world.openRegistry.prefix}:accounts:${ROGUE_NODE}`, JSON.stringify({ id: ROGUE_NODE, host: '127.0.0.1', port }), 'PX', TTL_MS);
+      }),
+    bastion: (world) =>
+      withRogue(async (rogue) => {
+        const forged = [rogueRecord(rogue.port), signedByAttacker(world, { ...rogueRecord(rogue.port), nodes: [{ id: `${ROGUE_NODE}-signed`, host: '127.0.0.1', port: rogue.port, metadata: {} }] })];
+        const keys = forged.flatMap((record) => entriesOf(record, TTL_MS, Date.now()).map((entry) => ({ key: `${world.bastion.prefix}:${nodeKey(record.name, record.version, entry.node.id)}`, entry })));
+        for (const { key, entry } of keys) await world.redis.set(key, encodeEntry(entry), 'PX', TTL_MS);
+        try {
+          const stored = (await world.bastion.store.getService('accounts')).flatMap((r) => r.nodes).length;
+          const outcome = await bastionTraffic(world, rogue, 'registry_record_dropped', `${stored} nodes in the store, ${keys.length} of them forged`);
+          return outcome.detail.includes('dropped on read') ? outcome : { ...outcome, refusal: 'none' };
+        } finally {
+          await world.redis.del(...keys.map((k) => k.key));
+        }
+      }),
+  },
+  {
+    threat: 'malicious service registration',
+    name: 'replay a captured registration',
+    expected: ['BST_ERR_REGISTRY_DENIED'],
+    async naive({ openRegistry }) {
+      const captured = await openRegistry.raw('accounts', 'accounts-1');
+      if (captured === null) return { succeeded: false, detail: 'nothing to capture' };
+      await openRegistry.deregister('accounts', 'accounts-1');
+      await openRegistry.register('accounts', JSON.parse(captured));
+      const back = (await openRegistry.nodes('accounts')).some((node) => node.id === 'accounts-1');
+      return { succeeded: back, detail: back ? 'replayed registration accepted: the deregistered node is listed again' : 'replay ignored' };
+    },
+    async bastion({ bastion }) {
+      const [captured] = await bastion.store.getService('accounts');
+      if (captured === undefined) return { succeeded: false, detail: 'nothing to capture' };
+      const refused = await bastion
+        .frontDoor()
+        .register(captured, { ttlMs: TTL_MS, identity: 'accounts' })
+        .then(() => undefined, (error: unknown) => error);
+      if (refused === undefined) return { succeeded: true, detail: 'replayed registration accepted' };
+      return { succeeded: false, detail: `refused (${reasonOf(refused)}) even with the owner's identity`, refusal: refusalOf(refused) };
+    },
+  },
+];
