@@ -25,5 +25,8 @@ if (files.length === 0) {
   console.error(`no test files${filter === undefined ? '' : ` match '${filter}'`}`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+// A test stuck on a dead peer fails after two minutes instead of holding CI; a file whose
+// tests all finished exits even if a library left a handle open.
+const args = ['--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=120000', '--test-force-exit', ...files];
+const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
 process.exit(result.status ?? 1);
