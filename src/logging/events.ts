@@ -14,7 +14,9 @@ export const SECURITY_EVENTS = Object.freeze({
   callRefusedUnauthenticated: 'call_refused_unauthenticated',
   /** A call refused by `@RateLimit` (`429`), server side or by the client's own pacing. */
   rateLimited: 'rate_limited',
-  /** A call shed by `@MaxInFlight` (`503`). */
+  /** A TCP connection destroyed before its handshake because a connection cap was reached; `reason` names the cap. */
+  connectionRefused: 'connection_refused',
+  /** A call shed by `@MaxInFlight` or by the transport's in-flight caps (`503`). */
   shed: 'shed',
   /** A request refused before the handler ran (`400`/`413`/`415`); only field names are logged. */
   validationRefused: 'validation_refused',

@@ -150,7 +150,7 @@ export class TLSListener implements Listener {
   }
 
   private refuseConnection(reason: 'max_connections' | 'max_connections_per_address', remoteAddress: string | undefined): void {
-    this.logger.warn('connection_refused', { reason, remoteAddress });
+    this.logger.warn(SECURITY_EVENTS.connectionRefused, { reason, remoteAddress });
   }
 
   private accept(socket: Socket): void {
@@ -197,7 +197,7 @@ export class TLSListener implements Listener {
         } else if (this.draining) {
           this.reply(session, frame.callId, { kind: 'error', error: new BastionError('BST_ERR_SERVER_SHUTTING_DOWN').toWire() });
         } else if (session.calls.size >= this.options.maxInFlightPerConnection || this.running >= this.options.maxInFlight) {
-          this.reply(session, frame.callId, { kind: 'error', error: unavailable('Too many calls are in flight; retry later').toWire() });
+          this.shed(session, frame);
         } else {
           const controller = new AbortController();
           session.calls.set(frame.callId, controller);
@@ -219,6 +219,16 @@ export class TLSListener implements Listener {
       default:
         session.frames.fail(malformedFrame(`a client may not send ${frame.kind} frames`));
     }
+  }
+
+  /** Answers `503` at once: an in-flight cap is reached, so the call never reaches the handler (attack F3). */
+  private shed(session: Session, frame: Frame & { kind: 'request' }): void {
+    const error = unavailable('Too many calls are in flight; retry later');
+    const limit = session.calls.size >= this.options.maxInFlightPerConnection ? 'maxInFlightPerConnection' : 'maxInFlight';
+    const { service, endpoint } = frame.header;
+    const peer = session.peer.identity?.name ?? 'anonymous';
+    this.logger.warn(SECURITY_EVENTS.shed, { service, endpoint, peer, remoteAddress: session.peer.remoteAddress, code: error.code, error: error.id, limit });
+    this.reply(session, frame.callId, { kind: 'error', error: error.toWire() });
   }
 
   private async invoke(session: Session, frame: Frame & { kind: 'request' }, controller: AbortController): Promise<void> {

@@ -159,7 +159,8 @@ describe('TLSListener limits under attack', () => {
     describe('when one connection floods a slow handler with calls whose deadline passes, reusing the ids (F3)', () => {
       it('should run no more handlers than maxInFlightPerConnection, answer the rest 503 at once, and keep ids in use until the handler ends', async () => {
         const handler = lingeringHandler();
-        await serve({ maxInFlightPerConnection: 8, maxInFlight: 1_000 }, handler.handler);
+        const logger = new RecordingLogger();
+        await serve({ maxInFlightPerConnection: 8, maxInFlight: 1_000 }, handler.handler, logger);
         const socket = await open(client);
 
         const first = await requests(socket, ids(1, 20));
@@ -171,6 +172,9 @@ describe('TLSListener limits under attack', () => {
         const second = await requests(socket, ids(9, 20));
         assert.deepEqual(tally(second), { BST_ERR_SERVER_OVERLOADED: 12 });
         assert.equal(handler.started, 8);
+        const shed = logger.records.filter((r) => r.event === 'shed');
+        assert.equal(shed.length, 24);
+        assert.equal(shed[0]?.fields.limit, 'maxInFlightPerConnection');
 
         // Ids answered 408 are still in use while their handler runs: reusing one is a protocol error.
         const received = framesUntilClose(socket);
@@ -191,13 +195,15 @@ describe('TLSListener limits under attack', () => {
     describe('when several connections together exceed maxInFlight', () => {
       it('should answer 503 on any connection once the listener-wide cap is reached, and serve again after handlers end', async () => {
         const handler = lingeringHandler();
-        await serve({ maxInFlightPerConnection: 8, maxInFlight: 10 }, handler.handler);
+        const logger = new RecordingLogger();
+        await serve({ maxInFlightPerConnection: 8, maxInFlight: 10 }, handler.handler, logger);
         const a = await open(client);
         const b = await open(client);
 
         assert.deepEqual(tally(await requests(a, ids(1, 8))), { BST_ERR_CLIENT_DEADLINE_EXCEEDED: 8 });
         assert.deepEqual(tally(await requests(b, ids(1, 5))), { BST_ERR_CLIENT_DEADLINE_EXCEEDED: 2, BST_ERR_SERVER_OVERLOADED: 3 });
         assert.equal(handler.started, 10);
+        assert.deepEqual(logger.records.filter((r) => r.event === 'shed').map((r) => r.fields.limit), ['maxInFlight', 'maxInFlight', 'maxInFlight']);
 
         handler.release();
         await sleep(0);
