@@ -1,6 +1,6 @@
 // Attacks from the network: reading the wire, posing as a caller or as the server, and
 // forcing an old TLS version.
-import type { TLSSocket } from 'node:tls';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { BastionError } from '../../src/index.js';
 import { HANDSHAKE_REFUSED, secretMarker, type Attack, type Outcome, type World } from './attack.js';
 import { describeReply, openTls, type RawPeer, type Reply } from './frames.js';
@@ -30,7 +30,8 @@ export async function rawTlsAttempt(open: () => Promise<RawPeer>, act: (peer: Ra
   }
 }
 
-const oldTls = { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' } as const;
+const oldTls: ConnectionOptions = { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' };
+const weakCipher: ConnectionOptions = { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0' };
 const servedAsFrontend = (body: unknown) => (body as { identity?: string }).identity === 'frontend';
 const whoami = (peer: RawPeer) => peer.call('Accounts.whoami', {});
 const naiveImpersonation = async ({ naive }: World) => outcomeOf(await naiveCall(naive.tcpPort, 'Accounts.whoami', {}, 'frontend'), servedAsFrontend);
@@ -75,6 +76,34 @@ function impersonateServer(name: string, pem: (world: World) => Promise<{ certPe
         await rogue.close();
       }
     },
+  };
+}
+
+/** A client that offers only `offer`, first to the naive TLS listener, then to Bastion. */
+function downgrade(name: string, offer: ConnectionOptions): Attack {
+  const open = async (world: World, port: number) => {
+    const frontend = await world.bastion.certificates.pki.issue('frontend');
+    return openTls(port, { ...offer, ca: world.bastion.certificates.pki.ca.certPem, cert: frontend.certPem, key: frontend.keyPem, checkServerIdentity: () => undefined });
+  };
+  return {
+    threat: 'man in the middle',
+    name,
+    expected: [HANDSHAKE_REFUSED],
+    async naive(world) {
+      let negotiated = '';
+      const outcome = await rawTlsAttempt(
+        async () => {
+          const peer = await open(world, world.naive.tlsPort);
+          const socket = peer.socket as TLSSocket;
+          negotiated = `${socket.getProtocol() ?? ''} ${socket.getCipher().name}`;
+          return peer;
+        },
+        (peer) => peer.call('Accounts.whoami', {}, { caller: 'frontend' }),
+        () => true,
+      );
+      return { ...outcome, detail: `negotiated ${negotiated || 'nothing'}; ${outcome.detail}` };
+    },
+    bastion: (world) => rawTlsAttempt(() => open(world, world.bastion.port), whoami, () => true),
   };
 }
 
@@ -141,27 +170,6 @@ export const NETWORK_ATTACKS: readonly Attack[] = [
   },
   impersonateServer("pose as `accounts` with a certificate from the attacker's own CA", async ({ bastion }) => bastion.certificates.roguePki.issue('accounts')),
   impersonateServer('pose as `accounts` with a valid certificate of another service', async ({ bastion }) => bastion.certificates.pki.issue('intruder')),
-  {
-    threat: 'man in the middle',
-    name: 'downgrade: offer only TLS 1.0/1.1 and weak ciphers',
-    expected: [HANDSHAKE_REFUSED],
-    async naive({ naive, bastion }) {
-      const frontend = await bastion.certificates.pki.issue('frontend');
-      let protocol = '';
-      const outcome = await rawTlsAttempt(
-        async () => {
-          const peer = await openTls(naive.tlsPort, { ...oldTls, ca: bastion.certificates.pki.ca.certPem, cert: frontend.certPem, key: frontend.keyPem, checkServerIdentity: () => undefined });
-          protocol = (peer.socket as TLSSocket).getProtocol() ?? '';
-          return peer;
-        },
-        (peer) => peer.call('Accounts.whoami', {}, { caller: 'frontend' }),
-        () => true,
-      );
-      return { ...outcome, detail: `negotiated ${protocol || 'nothing'}; ${outcome.detail}` };
-    },
-    async bastion({ bastion }) {
-      const frontend = await bastion.certificates.pki.issue('frontend');
-      return rawTlsAttempt(() => openTls(bastion.port, { ...oldTls, ca: bastion.certificates.pki.ca.certPem, cert: frontend.certPem, key: frontend.keyPem, checkServerIdentity: () => undefined }), whoami, () => true);
-    },
-  },
+  downgrade('downgrade the version: offer only TLS 1.0/1.1', oldTls),
+  downgrade('downgrade the cipher: TLS 1.2 with only a CBC / SHA-1 suite', weakCipher),
 ];
