@@ -37,7 +37,9 @@ async function run(argv: readonly string[]): Promise<CommandResult> {
   try {
     reader = openRegistryReader(url, new ConsoleLogger('warn'));
   } catch (error) {
-    throw new UsageError((error as Error).message, HELP);
+    // registryFromUrl refuses a malformed URL or an unknown scheme with a RangeError: the command line is wrong.
+    if (error instanceof RangeError) throw new UsageError(error.message, HELP);
+    throw error;
   }
   try {
     const records = name === undefined ? await reader.registry.listServices() : await reader.registry.getService(name);
