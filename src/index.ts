@@ -13,6 +13,7 @@ export { Codec, type CodecChoice, type CodecClass } from './decorators/codec.dec
 export { MaxInFlight } from './decorators/max-in-flight.decorator.js';
 export { UseWrappers } from './decorators/use-wrappers.decorator.js';
 export { Subscribe, type SubscribeOptions } from './decorators/subscribe.decorator.js';
+export { Idempotent } from './decorators/idempotent.decorator.js';
 export type { Broker, BrokerMessage, Disposition, DeliveryInfo, MessageContext, MessageHandler, Subscription } from './broker/broker.js';
 export { MemoryBroker } from './broker/memory.broker.js';
 export type { NatsBrokerOptions } from './broker/nats.broker.js';
@@ -35,6 +36,11 @@ export { redisRateLimitModule } from './container/redis-rate-limit.module.js';
 
 export type { CallContext, HandlerWrapper, Next, WrapperFactory, EndpointDescriptor, ServerAddress } from './server/server.js';
 export type { Client, CallOptions, ClientCall, ClientWrapper } from './client/client.js';
+export type { ServiceProxy, RemoteEndpoint, Plain } from './client/proxy.js';
+export type { ClientOptions, ClientOptionsInput } from './client/options.js';
+export type { RetryOptions } from './client/retry.js';
+export type { BreakerOptions } from './client/circuit-breaker.js';
+export type { PoolOptions } from './client/connection-pool.js';
 export type { Codec as BodyCodec, BodyContext, CodecLimits } from './codec/codec.js';
 export { defineCodec, type CodecDefinition } from './codec/define-codec.js';
 export { MsgpackCodec, type MsgpackCodecOptions } from './codec/msgpack.codec.js';

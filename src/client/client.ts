@@ -5,6 +5,7 @@
  */
 import type { CallMetadata } from '../transport/transport.js';
 import type { ServiceProxy } from './proxy.js';
+import type { RetryOptions } from './retry.js';
 
 /** Per-call options. */
 export interface CallOptions {
@@ -13,6 +14,8 @@ export interface CallOptions {
   readonly metadata?: CallMetadata;
   /** Content type of the request body; defaults to the client's default codec. */
   readonly contentType?: string;
+  /** Overrides the client's retry options for this call (for example `{ maxRetryAfterMs: 2000 }` to wait out a `429`). */
+  readonly retry?: Partial<RetryOptions>;
 }
 
 /** One outgoing call as client wrappers see it. */

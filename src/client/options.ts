@@ -1,4 +1,7 @@
 import { DEFAULT_CALL_TIMEOUT_MS } from './client.js';
+import { checkBreakerOptions, DEFAULT_BREAKER_OPTIONS, type BreakerOptions } from './circuit-breaker.js';
+import { checkPoolOptions, DEFAULT_POOL_OPTIONS, type PoolOptions } from './connection-pool.js';
+import { checkRetryOptions, DEFAULT_RETRY_OPTIONS, type RetryOptions } from './retry.js';
 
 /** Options of the RPC client. */
 export interface ClientOptions {
@@ -6,11 +9,31 @@ export interface ClientOptions {
   readonly timeoutMs: number;
   /** Content type of request bodies that set none. */
   readonly contentType: string;
+  /** When and how often a failed call is retried (docs/client.md). */
+  readonly retry: RetryOptions;
+  /** Per-node circuit breaker. */
+  readonly breaker: BreakerOptions;
+  /** Connections per node and keep-alive pings. */
+  readonly pool: PoolOptions;
 }
 
+/** What `BastionOptions.client` may set: any option, and any part of the nested ones. */
+export type ClientOptionsInput = Partial<Omit<ClientOptions, 'retry' | 'breaker' | 'pool'>> & {
+  readonly retry?: Partial<RetryOptions>;
+  readonly breaker?: Partial<BreakerOptions>;
+  readonly pool?: Partial<PoolOptions>;
+};
+
 /** Fills in defaults. */
-export function resolveClientOptions(partial: Partial<ClientOptions> = {}): ClientOptions {
-  const options = { timeoutMs: DEFAULT_CALL_TIMEOUT_MS, contentType: 'application/json', ...partial };
+export function resolveClientOptions(partial: ClientOptionsInput = {}): ClientOptions {
+  const options = {
+    timeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+    contentType: 'application/json',
+    ...partial,
+    retry: checkRetryOptions({ ...DEFAULT_RETRY_OPTIONS, ...partial.retry }),
+    breaker: checkBreakerOptions({ ...DEFAULT_BREAKER_OPTIONS, ...partial.breaker }),
+    pool: checkPoolOptions({ ...DEFAULT_POOL_OPTIONS, ...partial.pool }),
+  };
   if (!Number.isInteger(options.timeoutMs) || options.timeoutMs <= 0) throw new RangeError('client timeoutMs must be a positive integer');
   return options;
 }

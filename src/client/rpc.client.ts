@@ -6,24 +6,49 @@ import { BastionError } from '../errors/bastion-error.js';
 import { deadlineExceeded } from '../errors/factories.js';
 import type { Registry, ServiceNode } from '../registry/registry.js';
 import type { Selector } from '../selector/selector.js';
-import type { ClientConnection, Reply, Transport } from '../transport/transport.js';
+import type { ClientConnection, Reply, RequestHeader, Transport } from '../transport/transport.js';
+import { MAX_TIMEOUT_MS } from '../transport/transport.js';
 import type { Binder } from '../validation/validation.js';
 import type { CallOptions, Client, ClientWrapper } from './client.js';
+import { CircuitBreakers } from './circuit-breaker.js';
+import { ConnectionPool } from './connection-pool.js';
 import { EndpointCodecs } from './endpoint-codecs.js';
-import type { ClientOptions } from './options.js';
+import { isNodeFailure, retryDelay, type RetryOptions } from './retry.js';
 import { serviceProxy, type ServiceProxy } from './proxy.js';
 
 const NO_METADATA = Object.freeze({});
 
 /**
- * RPCClient selects a node, keeps one multiplexed connection per node (dialled with the
- * service identity the server must prove), and rebuilds the server's errors as
- * BastionErrors. Client wrappers run around all of it, once per call.
+/** Selections per attempt before giving up on finding a node whose breaker lets a call through. */
+const PICKS = 8;
+
+/** Waits `ms`, or rejects with the signal's reason when the call's deadline passes first. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+ * RPCClient selects a node, keeps a pool of multiplexed connections per node (dialled
+ * with the service identity the server must prove, pinged to find dead peers), retries
+ * what is safe to retry (on another node when there is one), skips nodes whose circuit
+ * breaker is open, and rebuilds the server's errors as BastionErrors. Client wrappers run
+ * around all of it, once per call.
  */
 @injectable()
 export class RPCClient implements Client {
   readonly name = 'rpc';
-  private readonly pool = new Map<string, Promise<ClientConnection>>();
+  private readonly pool: ConnectionPool;
+  private readonly breakers: CircuitBreakers;
   private readonly endpointCodecs: EndpointCodecs | undefined;
 
   constructor(
@@ -39,6 +64,8 @@ export class RPCClient implements Client {
   ) {
     this.endpointCodecs = registry === undefined ? undefined : new EndpointCodecs(registry);
   }
+    this.pool = new ConnectionPool(transport, options.pool);
+    this.breakers = new CircuitBreakers(options.breaker);
 
   async call<T = unknown>(service: string, endpoint: string, request: unknown, options: CallOptions = {}): Promise<T> {
     if (this.wrapper === undefined) return this.send<T>(service, endpoint, request, options);
@@ -58,9 +85,9 @@ export class RPCClient implements Client {
       const codec = this.codecs.get(options.contentType ?? registered ?? this.options.contentType);
       const body = encodeBody(codec, this.binder.toPlain(request), { endpoint, body: 'request' });
       const header = { service, endpoint, contentType: codec.contentType, metadata: options.metadata ?? NO_METADATA, timeoutMs };
-      const node = await this.selector.select(service);
-      const connection = await this.connect(service, node);
-      return connection.request(header, body, signal);
+      const retry = options.retry === undefined ? this.options.retry : { ...this.options.retry, ...options.retry };
+      const idempotent = retry.retries > 0 && ((await this.endpointCodecs?.idempotent(service, endpoint)) ?? false);
+      return this.attempts(header, body, signal, retry, idempotent);
     });
     if (reply.kind === 'error') throw BastionError.fromWire(reply.error);
     return decodeBody(this.codecs.get(reply.contentType), reply.body, this.limits, { endpoint, body: 'response' }) as T;
@@ -72,25 +99,62 @@ export class RPCClient implements Client {
 
   async close(): Promise<void> {
     this.selector.close?.();
-    const connections = [...this.pool.values()];
-    this.pool.clear();
-    await Promise.allSettled(connections.map(async (pending) => (await pending).close()));
+    await this.pool.close();
+  }
+
+  /**
+   * Sends the call, retrying as `retryDelay` allows: each attempt carries the time left,
+   * prefers a node not tried yet, and skips nodes whose breaker is open. Resolves with a
+   * response; throws the last error.
+   */
+  private async attempts(header: RequestHeader, body: Uint8Array, signal: AbortSignal, retry: RetryOptions, idempotent: boolean): Promise<Reply> {
+    const started = performance.now();
+    const tried = new Set<string>();
+    for (let attempt = 1; ; attempt++) {
+      const timeoutMs = Math.max(1, Math.ceil(header.timeoutMs - (performance.now() - started)));
+      let failure: BastionError;
+      try {
+        const { node, key } = await this.pick(header.service, tried);
+        tried.add(key);
+        try {
+          const connection = await this.connect(header.service, node);
+          const reply = await connection.request({ ...header, timeoutMs }, body, signal);
+          if (reply.kind === 'response') {
+            this.breakers.success(key);
+            return reply;
+          }
+          failure = BastionError.fromWire(reply.error);
+        } catch (thrown) {
+          if (!BastionError.is(thrown) || signal.aborted) throw thrown;
+          failure = thrown;
+        }
+        if (isNodeFailure(failure)) this.breakers.failure(key);
+        else this.breakers.success(key);
+      } catch (thrown) {
+        if (!BastionError.is(thrown) || signal.aborted) throw thrown;
+        failure = thrown;
+      }
+      const delay = retryDelay(failure, attempt, idempotent, retry);
+      if (delay === undefined) throw failure;
+      await sleep(delay, signal);
+    }
+  }
+
+  /** A node for the next attempt: one not tried yet when the selector offers one, never one whose breaker is open. */
+  private async pick(service: string, tried: ReadonlySet<string>): Promise<{ node: ServiceNode; key: string }> {
+    for (let i = 0; i < PICKS; i++) {
+      const node = await this.selector.select(service);
+      const key = `${service}\u0000${node.host}:${node.port}`;
+      if (tried.has(key) && i < PICKS / 2) continue;
+      if (this.breakers.allow(key)) return { node, key };
+    }
+    throw new BastionError('BST_ERR_CLIENT_CIRCUIT_OPEN', `Every node of ${service} tried is failing; retry after the cool-down`);
   }
 
   private async connect(service: string, node: ServiceNode): Promise<ClientConnection> {
-    const key = `${service}\u0000${node.host}:${node.port}`;
-    const existing = this.pool.get(key);
-    if (existing !== undefined) {
-      const connection = await existing.catch(() => undefined);
-      if (connection !== undefined && !connection.closed) return connection;
-      if (this.pool.get(key) === existing) this.pool.delete(key);
-    }
-    const dialing = this.transport.dial({ host: node.host, port: node.port, expectedService: service });
-    this.pool.set(key, dialing);
     try {
-      return await dialing;
+      return await this.pool.get(service, node);
     } catch (error) {
-      if (this.pool.get(key) === dialing) this.pool.delete(key);
       this.selector.markFailed(service, node);
       throw error;
     }

@@ -1,6 +1,6 @@
 import type { ContainerModule } from 'inversify';
 import type { ClientWrapper } from '../client/client.js';
-import type { ClientOptions } from '../client/options.js';
+import type { ClientOptionsInput } from '../client/options.js';
 import type { Codec, CodecLimits } from '../codec/codec.js';
 import type { LogLevel, Logger } from '../logging/logger.js';
 import type { ObservabilityOptions } from './observability.module.js';
@@ -26,7 +26,7 @@ export interface BastionOptions {
    */
   readonly insecure?: boolean;
   readonly server?: Partial<ServerOptions>;
-  readonly client?: Partial<ClientOptions>;
+  readonly client?: ClientOptionsInput;
   readonly transport?: Partial<TransportOptions>;
   readonly codecLimits?: Partial<CodecLimits>;
   /** Codecs bound next to JSON and MessagePack (a ProtobufCodec, a `defineCodec` codec); a client needs them to call such endpoints. */

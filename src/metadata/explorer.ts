@@ -95,6 +95,7 @@ function describe(cls: ServiceClass, service: ServiceMetadata, handler: HandlerM
     mutualTLS: mutualTLSPolicy(service.mutualTLS, handler.mutualTLS, endpoint),
     maxInFlight: Object.freeze({ service: service.maxInFlight, endpoint: handler.maxInFlight }),
     wrappers: [...(service.wrappers ?? []), ...(handler.wrappers ?? [])],
+    idempotent: handler.idempotent === true,
   };
 }
 

@@ -71,6 +71,8 @@ export interface HandlerMetadata {
   readonly maxInFlight?: number;
   /** User wrappers (`@UseWrappers`), outermost first. */
   readonly wrappers?: readonly HandlerWrapper[];
+  /** `@Idempotent()`: calling it twice has the effect of calling it once, so clients may retry it after a `503`/`408`. */
+  readonly idempotent?: boolean;
   /** Topics the method handles messages of (`@Subscribe`); such a method need not be an endpoint. */
   readonly subscriptions?: readonly SubscriptionPolicy[];
 }

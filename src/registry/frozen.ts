@@ -18,7 +18,8 @@ export function freezeNode(node: ServiceNode): ServiceNode {
 }
 
 function freezeEndpoint(endpoint: EndpointRecord): EndpointRecord {
-  return Object.freeze({ name: endpoint.name, request: endpoint.request, codec: endpoint.codec });
+  const idempotent = endpoint.idempotent === true ? { idempotent: true } : {};
+  return Object.freeze({ name: endpoint.name, request: endpoint.request, codec: endpoint.codec, ...idempotent });
 }
 
 /** A deep-frozen copy of a record's head, holding only the fields of `ServiceRecord`. */

@@ -17,6 +17,8 @@ export interface EndpointRecord {
   readonly name: string;
   readonly request: string;
   readonly codec: string;
+  /** The endpoint is `@Idempotent()`: clients may retry it after a `503` or `408`. */
+  readonly idempotent?: boolean;
 }
 
 /** What a registry holds for one version of a service. */

@@ -121,7 +121,7 @@ export class RPCServer implements Server {
         name: first.service,
         version: first.version,
         metadata: {},
-        endpoints: endpoints.map((e) => ({ name: e.endpoint, request: e.request?.name ?? '', codec: e.codec })),
+        endpoints: endpoints.map((e) => ({ name: e.endpoint, request: e.request?.name ?? '', codec: e.codec, ...(e.idempotent === true ? { idempotent: true } : {}) })),
         nodes: [{ id: `${first.service}-${randomUUID()}`, host: this.options.advertiseHost, port, metadata: {} }],
       };
     });

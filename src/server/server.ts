@@ -30,6 +30,8 @@ export interface EndpointDescriptor {
   readonly maxInFlight: EndpointMaxInFlight;
   /** `@UseWrappers` of the class, then of the method, outermost first. */
   readonly wrappers: readonly HandlerWrapper[];
+  /** `@Idempotent()`: registered with the endpoint, so clients retry it after a `503` or `408`. */
+  readonly idempotent?: boolean;
 }
 
 /** Concurrency limits of an endpoint; `undefined` where none is declared. */

@@ -26,6 +26,10 @@ export class TLSClientConnection implements ClientConnection {
   private readonly pending = new Map<number, PendingCall>();
   private nextCallId = 1;
   private isClosed = false;
+  /** The server is draining: no new call goes on this connection, which closes once its calls are answered. */
+  private goingAway = false;
+  private readonly pings = new Map<number, () => void>();
+  private nextPingId = 1;
 
   constructor(socket: Socket, private readonly options: TransportOptions) {
     this.frames = new FrameSocket(
@@ -42,11 +46,13 @@ export class TLSClientConnection implements ClientConnection {
 
   /** True once the connection can carry no more calls. */
   get closed(): boolean {
-    return this.isClosed || this.frames.closed;
+    return this.isClosed || this.goingAway || this.frames.closed;
   }
 
   /** Sends one request and resolves with its reply; a body over the frame limit is refused unsent. */
   request(header: RequestHeader, body: Uint8Array, signal?: AbortSignal): Promise<Reply> {
+    // The server never saw it, so the client may retry it elsewhere whatever the endpoint.
+    if (this.goingAway && !this.isClosed) return Promise.reject(new BastionError('BST_ERR_SERVER_SHUTTING_DOWN'));
     if (this.closed) return Promise.reject(transportClosed());
     if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
     const callId = this.allocateCallId();
@@ -77,6 +83,26 @@ export class TLSClientConnection implements ClientConnection {
     });
   }
 
+  /** Pings the server; without a pong within `timeoutMs` the connection is destroyed and its calls fail. */
+  ping(timeoutMs: number): Promise<void> {
+    if (this.closed) return Promise.reject(transportClosed());
+    const id = this.nextPingId;
+    this.nextPingId = id >= MAX_CALL_ID ? 1 : id + 1;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pings.delete(id);
+        const error = transportClosed('The server did not answer a keep-alive ping');
+        void this.frames.destroy(error);
+        reject(error);
+      }, timeoutMs);
+      this.pings.set(id, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.frames.send({ kind: 'ping', callId: id, body: new Uint8Array(0) });
+    });
+  }
+
   /** Ends the connection; calls still pending are rejected with `BST_ERR_TRANSPORT_CLOSED`. */
   async close(): Promise<void> {
     this.isClosed = true;
@@ -97,6 +123,7 @@ export class TLSClientConnection implements ClientConnection {
     if (call === undefined) return;
     this.pending.delete(callId);
     call.resolve(reply);
+    if (this.goingAway && this.pending.size === 0) void this.close();
   }
 
   private onFrame(frame: Frame): void {
@@ -105,7 +132,10 @@ export class TLSClientConnection implements ClientConnection {
         this.settle(frame.callId, { kind: 'response', contentType: frame.contentType, body: frame.body });
         return;
       case 'error':
-        if (frame.callId === 0) {
+        if (frame.callId === 0 && frame.error.id === 'BST_ERR_SERVER_SHUTTING_DOWN') {
+          this.goingAway = true;
+          if (this.pending.size === 0) void this.close();
+        } else if (frame.callId === 0) {
           void this.frames.destroy(transportClosed(`The server closed the connection (${frame.error.id})`));
         } else {
           this.settle(frame.callId, { kind: 'error', error: frame.error });
@@ -114,7 +144,12 @@ export class TLSClientConnection implements ClientConnection {
       case 'ping':
         this.frames.send({ kind: 'pong', callId: frame.callId, body: frame.body });
         return;
-      case 'pong':
+      case 'pong': {
+        const answered = this.pings.get(frame.callId);
+        this.pings.delete(frame.callId);
+        answered?.();
+        return;
+      }
       case 'cancel':
         return;
       default:

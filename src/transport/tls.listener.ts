@@ -21,6 +21,8 @@ interface Session {
    * reply (a `408`) left, so reusing the id cannot start a second handler (attack F3).
    */
   readonly calls: Map<number, AbortController>;
+  /** Resolves when the connection closed, by either side. */
+  readonly gone: Promise<void>;
 }
 
 function delay(ms: number): { promise: Promise<void>; cancel(): void } {
@@ -118,8 +120,14 @@ export class TLSListener implements Listener {
   private async shutdown(drainMs: number): Promise<void> {
     this.draining = true;
     const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // "Go away": each client sends nothing new on its connection and closes it once its calls
+    // are answered; a request already on the wire gets SHUTTING_DOWN, which clients retry
+    // elsewhere. Closing only after the client did means no request is lost in flight.
+    const goAway = new BastionError('BST_ERR_SERVER_SHUTTING_DOWN').toWire();
+    for (const session of this.sessions) session.frames.send({ kind: 'error', callId: 0, error: goAway });
     const wait = delay(drainMs);
-    await Promise.race([Promise.allSettled([...this.inFlight]), wait.promise]);
+    const sessions = [...this.sessions].map((session) => session.gone);
+    await Promise.race([Promise.all([Promise.allSettled([...this.inFlight]), ...sessions]), wait.promise]);
     wait.cancel();
     // server.close() only stops accepting: sockets already open would keep it (and the
     // process) alive forever, so every accepted connection is closed by hand, as Nest's
@@ -160,9 +168,11 @@ export class TLSListener implements Listener {
       return;
     }
     const calls = new Map<number, AbortController>();
+    let markGone: () => void = () => {};
     const session: Session = {
       peer,
       calls,
+      gone: new Promise<void>((resolve) => (markGone = resolve)),
       frames: new FrameSocket(
         socket,
         {
@@ -180,6 +190,7 @@ export class TLSListener implements Listener {
           onClose: () => {
             this.sessions.delete(session);
             for (const controller of calls.values()) controller.abort();
+            markGone();
           },
         },
       ),

@@ -69,6 +69,11 @@ export interface ClientConnection {
    * the promise rejects with the signal's reason.
    */
   request(header: RequestHeader, body: Uint8Array, signal?: AbortSignal): Promise<Reply>;
+  /**
+   * Sends a keep-alive ping and resolves on its pong; when none comes within `timeoutMs`
+   * the peer is taken for dead: the connection is destroyed and its calls fail.
+   */
+  ping?(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -18,7 +18,7 @@ const CODEC_PATTERN = /^[a-z0-9][a-z0-9.+/-]{0,126}$/;
 const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 const RECORD_FIELDS = ['name', 'version', 'metadata', 'endpoints', 'nodes'];
 const NODE_FIELDS = ['id', 'host', 'port', 'metadata'];
-const ENDPOINT_FIELDS = ['name', 'request', 'codec'];
+const ENDPOINT_FIELDS = ['name', 'request', 'codec', 'idempotent'];
 
 class Refusal extends Error {}
 
@@ -152,7 +152,14 @@ export class RecordValidator {
       name: text(raw['name'], `${where}.name`, ENDPOINT_PATTERN, 129),
       request: text(raw['request'], `${where}.request`, REQUEST_PATTERN, 128),
       codec: text(raw['codec'], `${where}.codec`, CODEC_PATTERN, 127),
+      ...this.idempotent(raw['idempotent'], where),
     };
+  }
+
+  private idempotent(value: unknown, where: string): { idempotent?: true } {
+    if (value === undefined || value === false) return {};
+    if (value !== true) refuse(`${where}.idempotent must be a boolean`);
+    return { idempotent: true };
   }
 
   private node(input: unknown, index: number): ServiceNode {

@@ -64,7 +64,7 @@ function sortedEntries(map: Readonly<Record<string, string>>, skip?: string): [s
 
 /** The exact bytes a token signs: the claims and the record as seen from `node`. */
 export function canonicalForm(record: ServiceRecord, node: ServiceNode, claims: TokenClaims): Buffer {
-  const endpoints = [...record.endpoints].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((e) => [e.name, e.request, e.codec]);
+  const endpoints = [...record.endpoints].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((e) => (e.idempotent === true ? [e.name, e.request, e.codec, true] : [e.name, e.request, e.codec]));
   return Buffer.from(
     JSON.stringify([
       `bastion-registration-${VERSION}`,
