@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { issueServiceCertificate } from '../../src/security/dev-pki.js';
 import { loadTLSMaterial } from '../../src/security/tls-material.js';
 import { bastion } from './run-cli.js';
 
@@ -51,6 +52,17 @@ describe('bastion certs', () => {
         assert.equal(run.code, 0, run.stderr);
         const report = JSON.parse(run.stdout) as { ca: boolean; identity: string | null; expired: boolean };
         assert.deepEqual([report.ca, report.identity, report.expired], [true, null, false]);
+      });
+    });
+
+    describe('when the certificate has expired', () => {
+      it('should say so', async () => {
+        const ca = { certPem: await readFile(join(dir, 'ca.crt'), 'utf8'), keyPem: await readFile(join(dir, 'ca.key'), 'utf8') };
+        const old = await issueServiceCertificate(ca, { service: 'old', trustDomain: 'cli.test', notBefore: new Date(Date.UTC(2020, 0, 1)), notAfter: new Date(Date.UTC(2021, 0, 1)) });
+        await writeFile(join(dir, 'old.crt'), old.certPem);
+        const run = await bastion(['certs', 'inspect', join(dir, 'old.crt'), '--trust-domain', 'cli.test']);
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stdout, /^valid to\s+2021-01-01T00:00:00\.000Z \(EXPIRED\)$/m);
       });
     });
 

@@ -77,6 +77,21 @@ describe('bastion CLI (attacks)', () => {
     });
   });
 
+  describe('services', () => {
+    describe('when a record that breaks the registry policy is forged straight into the store', () => {
+      it('should drop it from the listing and warn', async () => {
+        const store = join(dir, 'forged-registry');
+        const metadata = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, 'v']));
+        const node = { id: 'ghost-1', host: '127.0.0.1', port: 4000, metadata: {} };
+        await new FileRegistry({ directory: store }).register({ name: 'ghost', version: '1.0.0', metadata, endpoints: [], nodes: [node] }, { ttlMs: 60_000 });
+        const run = await bastion(['services', '--registry', pathToFileURL(store).href]);
+        assert.equal(run.code, 0, run.stderr);
+        assert.doesNotMatch(run.stdout, /ghost/);
+        assert.match(run.stderr, /registry_record_dropped/);
+      });
+    });
+  });
+
   describe('certs inspect', () => {
     describe('when pointed at a private key', () => {
       it('should refuse and print nothing of the key', async () => {
