@@ -3,6 +3,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ContainerModule } from 'inversify';
 import {
   Bastion,
   BastionError,
@@ -70,7 +71,9 @@ describe('rate limiting through Bastion', () => {
 
   before(async () => {
     pki = await createTestPki();
-    server = await Bastion.create({ services: [Orders], tls: await pki.tlsFor('orders'), registry, logger, wrappers: [() => traced('global')] });
+    // Time stands still for the buckets, so a slow TLS burst cannot earn a refilled token.
+    const frozenClock = new ContainerModule(({ bind }) => void bind(TOKENS.Clock).toConstantValue({ now: () => 0 }));
+    server = await Bastion.create({ services: [Orders], tls: await pki.tlsFor('orders'), registry, logger, wrappers: [() => traced('global')], modules: [frozenClock] });
     await server.start();
     const caller = async (name: string, clientWrappers: ClientWrapper[] = []) =>
       Bastion.create({ tls: await pki.tlsFor(name), registry, registryPolicy: { allowServices: ['orders'] }, logger, clientWrappers });

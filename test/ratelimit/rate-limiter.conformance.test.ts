@@ -17,7 +17,7 @@ describeRateLimiterConformance(MemoryRateLimiter.name, async () => new MemoryRat
 
 describeRateLimiterConformance(
   RedisRateLimiter.name,
-  async () => new RedisRateLimiter(resolveRedisRateLimiterOptions({ url: URL, keyPrefix: PREFIX, fallback: 'reject' }), new MemoryRateLimiter({ maxBuckets: 10 })),
+  async () => new RedisRateLimiter(resolveRedisRateLimiterOptions({ url: URL, keyPrefix: PREFIX, fallback: 'reject', commandTimeoutMs: 10_000 }), new MemoryRateLimiter({ maxBuckets: 10 })),
   { skip },
 );
 

@@ -20,6 +20,8 @@ import { skipUnlessService } from '../fixtures/services.js';
 const skip = await skipUnlessService('Redis', '127.0.0.1', 6379, 'redis-server --port 6379');
 const PREFIX = `bastion:rl:test:${randomUUID()}:`;
 const URL = 'redis://127.0.0.1:6379';
+// 1,000 scripts in flight on a loaded 2-core machine can take longer than the 500 ms default.
+const SLOW_MACHINE_MS = 10_000;
 
 function policy(overrides: Partial<RateLimitPolicy> = {}): RateLimitPolicy {
   return Object.freeze({ tokensPerInterval: 5, intervalMs: 1000, bucketSize: 5, cost: 1, key: 'global', mode: 'reject', maxWaitMs: 0, ...overrides });
@@ -43,7 +45,7 @@ describe(RedisRateLimiter.name, { skip }, () => {
   const clients: Redis[] = [];
   const logger = new RecordingLogger();
   const limiter = (options: Partial<RedisRateLimiterOptions> = {}, client?: Redis) => {
-    const created = new RedisRateLimiter(resolveRedisRateLimiterOptions({ url: URL, keyPrefix: PREFIX, ...options }), new MemoryRateLimiter({ maxBuckets: 100 }), logger, client);
+    const created = new RedisRateLimiter(resolveRedisRateLimiterOptions({ url: URL, keyPrefix: PREFIX, commandTimeoutMs: SLOW_MACHINE_MS, ...options }), new MemoryRateLimiter({ maxBuckets: 100 }), logger, client);
     made.push(created);
     if (client !== undefined) clients.push(client);
     return created;
@@ -167,7 +169,7 @@ describe('redisRateLimitModule', { skip }, () => {
     const logger = new RecordingLogger();
     const prefix = `${PREFIX}app:`;
     for (let i = 0; i < 2; i++) {
-      const server = await Bastion.create({ services: [Orders], tls: await pki.tlsFor('orders'), registry, logger, modules: [redisRateLimitModule({ url: URL, keyPrefix: prefix })] });
+      const server = await Bastion.create({ services: [Orders], tls: await pki.tlsFor('orders'), registry, logger, modules: [redisRateLimitModule({ url: URL, keyPrefix: prefix, commandTimeoutMs: SLOW_MACHINE_MS })] });
       await server.start();
       apps.push(server);
     }
