@@ -1,12 +1,12 @@
 import type { Counter, Gauge, Histogram, HistogramDefinition, Labels, MetricDefinition, MetricsRegistry } from './metrics.js';
 
 /** What a prom-client metric constructor is given. */
-interface PromClientConfiguration {
-  readonly name: string;
-  readonly help: string;
-  readonly labelNames: readonly string[];
-  readonly registers: readonly PromClientRegisterLike[];
-  readonly buckets?: readonly number[];
+interface PromClientConfiguration<R> {
+  name: string;
+  help: string;
+  labelNames: string[];
+  registers: R[];
+  buckets?: number[];
 }
 
 /** The part of a prom-client `Registry` Bastion calls. */
@@ -17,11 +17,11 @@ export interface PromClientRegisterLike {
 }
 
 /** The part of the `prom-client` module Bastion calls (`import * as client from 'prom-client'`). */
-export interface PromClientLike {
-  readonly register: PromClientRegisterLike;
-  readonly Counter: new (configuration: PromClientConfiguration) => { inc(labels: Labels, value?: number): void };
-  readonly Gauge: new (configuration: PromClientConfiguration) => { inc(labels: Labels, value?: number): void; dec(labels: Labels, value?: number): void; set(labels: Labels, value: number): void };
-  readonly Histogram: new (configuration: PromClientConfiguration) => { observe(labels: Labels, value: number): void };
+export interface PromClientLike<R extends PromClientRegisterLike = PromClientRegisterLike> {
+  readonly register: R;
+  readonly Counter: new (configuration: PromClientConfiguration<R>) => { inc(labels: Labels, value?: number): void };
+  readonly Gauge: new (configuration: PromClientConfiguration<R>) => { inc(labels: Labels, value?: number): void; dec(labels: Labels, value?: number): void; set(labels: Labels, value: number): void };
+  readonly Histogram: new (configuration: PromClientConfiguration<R>) => { observe(labels: Labels, value: number): void };
 }
 
 /**
@@ -35,11 +35,11 @@ export interface PromClientLike {
  * Bastion.create({ tls, observability: { metrics: { registry: promClientRegistry(client) } } });
  * ```
  */
-export function promClientRegistry(client: PromClientLike, register: PromClientRegisterLike = client.register): MetricsRegistry {
+export function promClientRegistry<R extends PromClientRegisterLike>(client: PromClientLike<R>, register: R = client.register): MetricsRegistry {
   // prom-client refuses a second metric of the same name; a second declaration gets the first.
-  const declare = <T>(definition: HistogramDefinition, make: (configuration: PromClientConfiguration) => T): T =>
+  const declare = <T>(definition: HistogramDefinition, make: (configuration: PromClientConfiguration<R>) => T): T =>
     (register.getSingleMetric(definition.name) as T | undefined) ??
-    make({ name: definition.name, help: definition.help, labelNames: definition.labelNames ?? [], registers: [register], ...(definition.buckets === undefined ? {} : { buckets: definition.buckets }) });
+    make({ name: definition.name, help: definition.help, labelNames: [...(definition.labelNames ?? [])], registers: [register], ...(definition.buckets === undefined ? {} : { buckets: [...definition.buckets] }) });
   return {
     name: 'prom-client',
     get contentType() {
