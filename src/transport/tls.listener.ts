@@ -162,6 +162,8 @@ export class TLSListener implements Listener {
   }
 
   private accept(socket: Socket): void {
+    // A plain TCP listener hands over the sockets track() just refused, too.
+    if (socket.destroyed) return;
     const peer = this.admission.peerOf(socket);
     if (this.draining || peer === undefined) {
       socket.destroy();
@@ -177,8 +179,9 @@ export class TLSListener implements Listener {
         socket,
         {
           maxFrameBytes: this.options.maxFrameBytes,
-          // A peer without a service identity can only reach open endpoints, so it gets a small budget (attack F4).
-          maxReadFrameBytes: peer.identity === undefined ? Math.min(this.options.maxUnauthenticatedFrameBytes, this.options.maxFrameBytes) : undefined,
+          // Over TLS, a peer without a service identity can only reach open endpoints, so it gets a
+          // small budget (attack F4). In insecure mode no peer has one and the budget would cap everyone.
+          maxReadFrameBytes: this.admission.readyEvent === 'secureConnection' && peer.identity === undefined ? Math.min(this.options.maxUnauthenticatedFrameBytes, this.options.maxFrameBytes) : undefined,
           frameReadTimeoutMs: this.options.frameReadTimeoutMs,
           idleTimeoutMs: this.options.idleTimeoutMs,
           isBusy: () => calls.size > 0,

@@ -9,6 +9,7 @@ import type { TLSMaterial } from '../../src/security/security.js';
 import { loadTLSMaterial } from '../../src/security/tls-material.js';
 import { encodeFrame, FrameDecoder, type Frame } from '../../src/transport/framing.js';
 import { DEFAULT_TRANSPORT_OPTIONS, resolveTransportOptions } from '../../src/transport/options.js';
+import { TCPTransport } from '../../src/transport/tcp.transport.js';
 import { TLSTransport } from '../../src/transport/tls.transport.js';
 import type { CallHandler, InboundCall, Listener, Reply, TransportOptions } from '../../src/transport/transport.js';
 import { createTestPki, type TestPki } from '../fixtures/pki.js';
@@ -253,6 +254,31 @@ describe('TLSListener limits under attack', () => {
 
         sockets.splice(0, 1)[0]?.destroy();
         assert.equal((await eventuallyServed(listener?.port ?? 0, client)).kind, 'response');
+      });
+    });
+
+    describe('when one address opens more plain TCP connections than maxConnectionsPerAddress (insecure mode)', () => {
+      it('B14: should destroy the extra socket unserved, and keep the full frame limit since no peer has an identity there', async () => {
+        const handler = echoHandler();
+        const options = resolveTransportOptions({ maxConnectionsPerAddress: 2, maxUnauthenticatedFrameBytes: 1024 });
+        listener = await new TCPTransport(options, new RecordingLogger()).listen({ host: '127.0.0.1', port: 0 }, handler);
+        const first = await rawTcp(listener.port);
+        const second = await rawTcp(listener.port);
+        sockets.push(first, second);
+        const extra = await rawTcp(listener.port);
+        sockets.push(extra);
+        extra.on('error', () => undefined);
+        extra.write(encodeFrame({ kind: 'request', callId: 1, header: header(), body: new Uint8Array(1) }));
+        await closedWithin(extra, 2_000);
+
+        const reply = new Promise<Frame>((resolve) => {
+          const decoder = new FrameDecoder(1 << 20);
+          first.on('data', (chunk: Buffer) => decoder.push(chunk, resolve));
+        });
+        first.write(encodeFrame({ kind: 'request', callId: 1, header: header(), body: new Uint8Array(8 * 1024) }));
+        const frame = await reply;
+        assert.ok(frame.kind === 'response' && frame.body.byteLength === 8 * 1024, `got ${frame.kind}`);
+        assert.equal(handler.calls.length, 1);
       });
     });
 
