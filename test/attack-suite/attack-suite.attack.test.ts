@@ -13,7 +13,7 @@ import { ALL_ATTACKS, problemsOf, runAttackSuite, type Row } from './suite.js';
 const threatModel = readFileSync(fileURLToPath(new URL('../../../docs/threat-model.md', import.meta.url)), 'utf8');
 
 describe(runAttackSuite.name, async () => {
-  const skip = await skipUnlessService('Redis', '127.0.0.1', 6379, 'redis-server --port 6379');
+  const skip = (await skipUnlessService('Redis', '127.0.0.1', 6379, 'redis-server --port 6379')) || (await skipUnlessService('NATS', '127.0.0.1', 4222, 'nats-server -js'));
   let rows: Row[] = [];
   const rowOf = (name: string): Row => {
     const row = rows.find((r) => r.attack === name);

@@ -1,6 +1,8 @@
 // What one attack is: a threat, a name, the same attempt against each set-up, and what
 // Bastion is documented to answer (docs/threat-model.md).
 import type { Redis } from 'ioredis';
+import type { NatsConnection } from 'nats';
+import type { NATSRegistry } from '../../src/index.js';
 import type { BastionSetup } from './bastion.fixture.js';
 import type { NaiveSetup, OpenRegistry } from './naive.fixture.js';
 
@@ -31,12 +33,23 @@ export interface Outcome {
   readonly refusal?: string;
 }
 
-/** Everything both set-ups share: the store, and the two set-ups themselves. */
+/** The NATS side: a second deployment of both set-ups whose registry is a KV bucket. */
+export interface NatsWorld {
+  readonly connection: NatsConnection;
+  /** The naive set-up's open registry in its own bucket. */
+  readonly openRegistry: OpenRegistry;
+  /** Bastion's bucket, and the registry over it. */
+  readonly bucket: string;
+  readonly store: NATSRegistry;
+}
+
+/** Everything both set-ups share: the stores, and the two set-ups themselves. */
 export interface World {
   readonly naive: NaiveSetup;
   readonly openRegistry: OpenRegistry;
   readonly bastion: BastionSetup;
   readonly redis: Redis;
+  readonly nats: NatsWorld;
 }
 
 /** One attack, run once against each set-up. */

@@ -1,13 +1,15 @@
 // Bastion's side: the same Accounts service booted with Bastion.create and its defaults
 // (mTLS, the decorators' rate limits, hardened codecs), registering into a shared Redis
 // with signed registrations checked on write and on read.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import type { NatsConnection } from 'nats';
 import { Accounts } from '../../examples/threat-model/accounts.service.js';
 import {
   Bastion,
   createRegistrationKeys,
   identityBindingCheck,
   MemoryRegistry,
+  NATSRegistry,
   RedisRegistry,
   resolveRegistryPolicy,
   signedRegistrationCheck,
@@ -35,6 +37,7 @@ export class BastionSetup {
   server!: Bastion;
   frontend!: Bastion;
   port = 0;
+  private natsStore: NATSRegistry | undefined;
 
   constructor(
     readonly certificates: AttackerCertificates,
@@ -44,8 +47,8 @@ export class BastionSetup {
   ) {}
 
   /** The checks every process of the deployment runs: signed tokens, nonces in Redis, identity binding. */
-  checks(): RegistrationCheck[] {
-    return [signedRegistrationCheck({ keys: { [this.keys.kid]: this.keys.publicKey }, replayCache: this.store }), identityBindingCheck()];
+  checks(store: RedisRegistry | NATSRegistry = this.store): RegistrationCheck[] {
+    return [signedRegistrationCheck({ keys: { [this.keys.kid]: this.keys.publicKey }, replayCache: store }), identityBindingCheck()];
   }
 
   /** The registry as the deployment's policy sees it, for a party writing through it. */
@@ -67,6 +70,22 @@ export class BastionSetup {
     this.frontend = await this.boot({ tls: await pki.tlsFor('frontend'), registry: this.store, registryPolicy: { allowServices: ['accounts'], checks: this.checks() }, logger: this.clientLogger });
   }
 
+  /** A second server of the same service, registering into a NATS KV bucket with the same key and checks. */
+  async startOnNats(connection: NatsConnection, bucket: string): Promise<NATSRegistry> {
+    const store = new NATSRegistry({ connection, bucket });
+    this.natsStore = store;
+    const server = await this.boot({
+      services: [Accounts],
+      tls: await this.certificates.pki.tlsFor('accounts'),
+      registry: store,
+      registrationKey: { kid: this.keys.kid, privateKey: this.keys.privateKey },
+      registryPolicy: { checks: this.checks(store) },
+      logger: this.serverLogger,
+    });
+    await server.start();
+    return store;
+  }
+
   /**
    * A `frontend` client whose registry sends it to `port`, as a hijacked DNS name or route
    * would; it still demands that whoever answers proves the identity `accounts`.
@@ -78,8 +97,8 @@ export class BastionSetup {
   }
 
   /** A `frontend` client with an empty node cache, reading the shared store through the deployment's checks. */
-  async freshFrontend(logger: RecordingLogger): Promise<Bastion> {
-    return this.boot({ tls: await this.certificates.pki.tlsFor('frontend'), registry: this.store, registryPolicy: { allowServices: ['accounts'], checks: this.checks() }, client: { retry: { retries: 0 } }, logger });
+  async freshFrontend(logger: RecordingLogger, store: RedisRegistry | NATSRegistry = this.store): Promise<Bastion> {
+    return this.boot({ tls: await this.certificates.pki.tlsFor('frontend'), registry: store, registryPolicy: { allowServices: ['accounts'], checks: this.checks(store) }, client: { retry: { retries: 0 } }, logger });
   }
 
   /** One legitimate call; resolves with whether it was served as `frontend`. */
@@ -94,6 +113,7 @@ export class BastionSetup {
 
   async stop(): Promise<void> {
     for (const app of this.apps.reverse()) await app.stop();
+    await this.natsStore?.close();
   }
 
   /** Stops one app made by `frontendVia`. */

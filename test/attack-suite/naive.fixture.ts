@@ -4,6 +4,7 @@
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Redis } from 'ioredis';
+import type { NatsConnection } from 'nats';
 import { Accounts } from '../../examples/threat-model/accounts.service.js';
 import type { CallContext } from '../../src/index.js';
 import { encodeFrame, FRAME_KIND, FrameReader, openTcp, type Reply } from './frames.js';
@@ -15,35 +16,70 @@ export interface OpenNode {
   readonly port: number;
 }
 
-/** go-micro-style registry over Redis: plain JSON records, written and read with no checks. */
+/** The little an open registry needs from its store: plain keys and values, no checks. */
+export interface OpenStore {
+  /** The store key of one node, as anyone who knows the layout can write it. */
+  keyOf(service: string, nodeId: string): string;
+  set(key: string, value: string): Promise<void>;
+  get(key: string): Promise<string | null>;
+  delete(key: string): Promise<void>;
+  values(service: string): Promise<string[]>;
+}
+
+/** An open store in Redis under `prefix`. */
+export function openRedisStore(redis: Redis, prefix: string): OpenStore {
+  return {
+    keyOf: (service, nodeId) => `${prefix}:${service}:${nodeId}`,
+    set: async (key, value) => void (await redis.set(key, value, 'PX', 60_000)),
+    get: (key) => redis.get(key),
+    delete: async (key) => void (await redis.del(key)),
+    values: async (service) => {
+      const keys = await redis.keys(`${prefix}:${service}:*`);
+      return keys.length === 0 ? [] : (await redis.mget(...keys)).flatMap((value) => (value === null ? [] : [value]));
+    },
+  };
+}
+
+/** An open store in a NATS KV bucket. */
+export async function openNatsStore(connection: NatsConnection, bucket: string): Promise<OpenStore> {
+  const kv = await connection.jetstream().views.kv(bucket, { history: 1 });
+  const get = async (key: string) => {
+    const entry = await kv.get(key);
+    return entry === null || entry.operation !== 'PUT' ? null : entry.string();
+  };
+  return {
+    keyOf: (service, nodeId) => `${service}.${nodeId}`,
+    set: async (key, value) => void (await kv.put(key, value)),
+    get,
+    delete: (key) => kv.purge(key),
+    values: async (service) => {
+      const keys: string[] = [];
+      for await (const key of await kv.keys(`${service}.>`)) keys.push(key);
+      const values = await Promise.all(keys.map(get));
+      return values.flatMap((value) => (value === null ? [] : [value]));
+    },
+  };
+}
+
+/** go-micro-style registry: plain JSON records, written and read with no checks. */
 export class OpenRegistry {
-  constructor(
-    private readonly redis: Redis,
-    readonly prefix: string,
-  ) {}
+  constructor(readonly store: OpenStore) {}
 
   async register(service: string, node: OpenNode): Promise<void> {
-    await this.redis.set(`${this.prefix}:${service}:${node.id}`, JSON.stringify(node), 'PX', 60_000);
+    await this.store.set(this.store.keyOf(service, node.id), JSON.stringify(node));
   }
 
   async deregister(service: string, nodeId: string): Promise<void> {
-    await this.redis.del(`${this.prefix}:${service}:${nodeId}`);
+    await this.store.delete(this.store.keyOf(service, nodeId));
   }
 
   async nodes(service: string): Promise<OpenNode[]> {
-    const keys = await this.redis.keys(`${this.prefix}:${service}:*`);
-    const values = keys.length === 0 ? [] : await this.redis.mget(...keys);
-    return values.flatMap((value) => (value === null ? [] : [JSON.parse(value) as OpenNode]));
+    return (await this.store.values(service)).map((value) => JSON.parse(value) as OpenNode);
   }
 
   /** The raw stored text of one node, as anyone with store access can read it. */
   async raw(service: string, nodeId: string): Promise<string | null> {
-    return this.redis.get(`${this.prefix}:${service}:${nodeId}`);
-  }
-
-  async clear(): Promise<void> {
-    const keys = await this.redis.keys(`${this.prefix}:*`);
-    if (keys.length > 0) await this.redis.del(...keys);
+    return this.store.get(this.store.keyOf(service, nodeId));
   }
 }
 

@@ -1,10 +1,10 @@
 // Attacks on the registry: a rogue node registered for the real name, a record forged
 // straight into Redis, and a captured registration replayed.
-import { BastionError, createRegistrationKeys, RegistrationTokenSigner, type ServiceRecord } from '../../src/index.js';
+import { BastionError, createRegistrationKeys, RegistrationTokenSigner, type NATSRegistry, type RedisRegistry, type ServiceRecord } from '../../src/index.js';
 import { encodeEntry, entriesOf, nodeKey } from '../../src/registry/stored-entry.js';
 import { RecordingLogger } from '../fixtures/quiet-logger.js';
 import { secretMarker, type Attack, type Outcome, type World } from './attack.js';
-import { naiveCall } from './naive.fixture.js';
+import { naiveCall, type OpenRegistry } from './naive.fixture.js';
 import { startRogueServer, type Listener } from './rogue.js';
 
 const TTL_MS = 60_000;
@@ -16,10 +16,10 @@ function rogueRecord(port: number): ServiceRecord {
 }
 
 /** The naive client picks each node in turn from the open registry and sends a secret. */
-async function naiveTraffic(world: World, rogue: Listener): Promise<Outcome> {
+async function naiveTraffic(registry: OpenRegistry, rogue: Listener): Promise<Outcome> {
   const secret = secretMarker();
   for (let i = 0; i < CALLS; i++) {
-    const nodes = await world.openRegistry.nodes('accounts');
+    const nodes = await registry.nodes('accounts');
     const node = nodes[i % nodes.length];
     if (node !== undefined) await naiveCall(node.port, 'Accounts.update', { displayName: secret });
   }
@@ -28,9 +28,9 @@ async function naiveTraffic(world: World, rogue: Listener): Promise<Outcome> {
 }
 
 /** A fresh `frontend` client (empty node cache) calls `CALLS` times; the rogue must see none. */
-async function bastionTraffic(world: World, rogue: Listener, refusal: string, before: string): Promise<Outcome> {
+async function bastionTraffic(world: World, rogue: Listener, refusal: string, before: string, store: RedisRegistry | NATSRegistry = world.bastion.store): Promise<Outcome> {
   const logger = new RecordingLogger();
-  const app = await world.bastion.freshFrontend(logger);
+  const app = await world.bastion.freshFrontend(logger, store);
   let served = 0;
   try {
     for (let i = 0; i < CALLS; i++) {
@@ -58,15 +58,69 @@ async function withRogue(act: (rogue: Listener) => Promise<Outcome>): Promise<Ou
 }
 
 /** Plants a rogue node in the open registry with `plant`, then sends the naive client's traffic. */
-function naiveRogue(world: World, plant: (port: number) => Promise<void>): Promise<Outcome> {
+function naiveRogue(registry: OpenRegistry, plant: (port: number) => Promise<void>): Promise<Outcome> {
   return withRogue(async (rogue) => {
     await plant(rogue.port);
     try {
-      return await naiveTraffic(world, rogue);
+      return await naiveTraffic(registry, rogue);
     } finally {
-      await world.openRegistry.deregister('accounts', ROGUE_NODE);
+      await registry.deregister('accounts', ROGUE_NODE);
     }
   });
+}
+
+/** Where a forgery is written: the open registry's store for the naive set-up, Bastion's store beside it. */
+interface ForgeTarget {
+  readonly name: string;
+  open(world: World): OpenRegistry;
+  store(world: World): RedisRegistry | NATSRegistry;
+  /** Writes one entry under its store key, as a party with write access to the store would. */
+  write(world: World, key: string, value: string): Promise<void>;
+  remove(world: World, keys: readonly string[]): Promise<void>;
+}
+
+const REDIS_TARGET: ForgeTarget = {
+  name: 'Redis',
+  open: (world) => world.openRegistry,
+  store: (world) => world.bastion.store,
+  write: async (world, key, value) => void (await world.redis.set(`${world.bastion.prefix}:${key}`, value, 'PX', TTL_MS)),
+  remove: async (world, keys) => void (await world.redis.del(...keys.map((key) => `${world.bastion.prefix}:${key}`))),
+};
+
+const NATS_TARGET: ForgeTarget = {
+  name: 'NATS KV',
+  open: (world) => world.nats.openRegistry,
+  store: (world) => world.nats.store,
+  write: async (world, key, value) => void (await (await world.nats.connection.jetstream().views.kv(world.nats.bucket)).put(key, value)),
+  remove: async (world, keys) => {
+    const kv = await world.nats.connection.jetstream().views.kv(world.nats.bucket);
+    for (const key of keys) await kv.purge(key);
+  },
+};
+
+function forgeInStore(target: ForgeTarget): Attack {
+  return {
+    threat: 'rogue service injection',
+    name: `forge records straight into the ${target.name} store (unsigned, and signed with a foreign key)`,
+    expected: ['registry_record_dropped'],
+    naive: (world) => {
+      const open = target.open(world);
+      return naiveRogue(open, (port) => open.store.set(open.store.keyOf('accounts', ROGUE_NODE), JSON.stringify({ id: ROGUE_NODE, host: '127.0.0.1', port })));
+    },
+    bastion: (world) =>
+      withRogue(async (rogue) => {
+        const forged = [rogueRecord(rogue.port), signedByAttacker(world, { ...rogueRecord(rogue.port), nodes: [{ id: `${ROGUE_NODE}-signed`, host: '127.0.0.1', port: rogue.port, metadata: {} }] })];
+        const entries = forged.flatMap((record) => entriesOf(record, TTL_MS, Date.now()).map((entry) => ({ key: nodeKey(record.name, record.version, entry.node.id), entry })));
+        for (const { key, entry } of entries) await target.write(world, key, encodeEntry(entry));
+        try {
+          const stored = (await target.store(world).getService('accounts')).flatMap((r) => r.nodes).length;
+          const outcome = await bastionTraffic(world, rogue, 'registry_record_dropped', `${stored} nodes in the store, ${entries.length} of them forged`, target.store(world));
+          return outcome.detail.includes('dropped on read') ? outcome : { ...outcome, refusal: 'none' };
+        } finally {
+          await target.remove(world, entries.map((e) => e.key));
+        }
+      }),
+  };
 }
 
 /** A record signed with a key of the attacker's own, under the deployment's key id. */
@@ -78,13 +132,13 @@ function signedByAttacker(world: World, record: ServiceRecord): ServiceRecord {
 const refusalOf = (error: unknown) => (BastionError.is(error) ? error.id : String(error));
 const reasonOf = (error: unknown) => (BastionError.is(error) ? (/\b(Token\w+|Replay\w+|Identity\w+)/.exec(error.detail)?.[1] ?? error.detail) : '');
 
-/** The registry attacks (they need Redis). */
+/** The registry attacks (they need Redis and NATS). */
 export const REGISTRY_ATTACKS: readonly Attack[] = [
   {
     threat: 'malicious service registration',
     name: 'register a rogue node for `accounts` (valid `intruder` certificate, own signing key)',
     expected: ['BST_ERR_REGISTRY_DENIED'],
-    naive: (world) => naiveRogue(world, (port) => world.openRegistry.register('accounts', { id: ROGUE_NODE, host: '127.0.0.1', port })),
+    naive: (world) => naiveRogue(world.openRegistry, (port) => world.openRegistry.register('accounts', { id: ROGUE_NODE, host: '127.0.0.1', port })),
     bastion: (world) =>
       withRogue(async (rogue) => {
         const signed = signedByAttacker(world, rogueRecord(rogue.port));
@@ -96,28 +150,8 @@ export const REGISTRY_ATTACKS: readonly Attack[] = [
         return bastionTraffic(world, rogue, refusalOf(refused), `refused (${reasonOf(refused)})`);
       }),
   },
-  {
-    threat: 'rogue service injection',
-    name: 'forge records straight into the Redis store (unsigned, and signed with a foreign key)',
-    expected: ['registry_record_dropped'],
-    naive: (world) =>
-      naiveRogue(world, async (port) => {
-        await world.redis.set(`${world.openRegistry.prefix}:accounts:${ROGUE_NODE}`, JSON.stringify({ id: ROGUE_NODE, host: '127.0.0.1', port }), 'PX', TTL_MS);
-      }),
-    bastion: (world) =>
-      withRogue(async (rogue) => {
-        const forged = [rogueRecord(rogue.port), signedByAttacker(world, { ...rogueRecord(rogue.port), nodes: [{ id: `${ROGUE_NODE}-signed`, host: '127.0.0.1', port: rogue.port, metadata: {} }] })];
-        const keys = forged.flatMap((record) => entriesOf(record, TTL_MS, Date.now()).map((entry) => ({ key: `${world.bastion.prefix}:${nodeKey(record.name, record.version, entry.node.id)}`, entry })));
-        for (const { key, entry } of keys) await world.redis.set(key, encodeEntry(entry), 'PX', TTL_MS);
-        try {
-          const stored = (await world.bastion.store.getService('accounts')).flatMap((r) => r.nodes).length;
-          const outcome = await bastionTraffic(world, rogue, 'registry_record_dropped', `${stored} nodes in the store, ${keys.length} of them forged`);
-          return outcome.detail.includes('dropped on read') ? outcome : { ...outcome, refusal: 'none' };
-        } finally {
-          await world.redis.del(...keys.map((k) => k.key));
-        }
-      }),
-  },
+  forgeInStore(REDIS_TARGET),
+  forgeInStore(NATS_TARGET),
   {
     threat: 'malicious service registration',
     name: 'replay a captured registration',

@@ -3,11 +3,12 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { connect } from 'nats';
 import { createTestPki } from '../fixtures/pki.js';
 import { ABUSE_ATTACKS } from './abuse.attacks.js';
 import type { Attack, Outcome, Threat, World } from './attack.js';
 import { BastionSetup } from './bastion.fixture.js';
-import { NaiveSetup, OpenRegistry } from './naive.fixture.js';
+import { NaiveSetup, openNatsStore, OpenRegistry, openRedisStore } from './naive.fixture.js';
 import { NETWORK_ATTACKS } from './network.attacks.js';
 import { PAYLOAD_ATTACKS } from './payload.attacks.js';
 import { REGISTRY_ATTACKS } from './registry.attacks.js';
@@ -70,20 +71,26 @@ function keepCalling(bastion: BastionSetup): () => Promise<{ served: number; fai
   };
 }
 
-/** Builds both set-ups (Redis at 127.0.0.1:6379 required), runs every attack, and tears everything down. */
+/**
+ * Builds both set-ups (Redis at 127.0.0.1:6379 and NATS with JetStream at 127.0.0.1:4222
+ * required), runs every attack, and tears everything down.
+ */
 export async function runAttackSuite(attacks: readonly Attack[] = ALL_ATTACKS): Promise<Row[]> {
   const prefix = `bastion-attack-${process.pid}-${Date.now().toString(36)}`;
   const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
+  const connection = await connect({ servers: '127.0.0.1:4222' });
+  const buckets = [`${prefix}-open`, `${prefix}-bastion`, `${prefix}-bastion-nonces`];
   const [pki, roguePki] = await Promise.all([createTestPki(), createTestPki()]);
   const naive = new NaiveSetup();
-  const openRegistry = new OpenRegistry(redis, `${prefix}-open`);
+  const openRegistry = new OpenRegistry(openRedisStore(redis, `${prefix}-open`));
   const bastion = new BastionSetup({ pki, roguePki }, redis, `${prefix}-bastion`);
-  const world: World = { naive, openRegistry, bastion, redis };
   try {
     await naive.start(await pki.issue('accounts'));
-    await openRegistry.register('accounts', { id: 'accounts-1', host: '127.0.0.1', port: naive.tcpPort });
     await bastion.start();
+    const nats = { connection, openRegistry: new OpenRegistry(await openNatsStore(connection, `${prefix}-open`)), bucket: `${prefix}-bastion`, store: await bastion.startOnNats(connection, `${prefix}-bastion`) };
+    const world: World = { naive, openRegistry, bastion, redis, nats };
+    for (const registry of [openRegistry, nats.openRegistry]) await registry.register('accounts', { id: 'accounts-1', host: '127.0.0.1', port: naive.tcpPort });
     const rows: Row[] = [];
     for (const attack of attacks) {
       const [naiveOutcome, naiveMs] = await attempt(() => attack.naive(world));
@@ -109,5 +116,8 @@ export async function runAttackSuite(attacks: readonly Attack[] = ALL_ATTACKS): 
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length > 0) await redis.del(...keys);
     await redis.quit();
+    const jsm = await connection.jetstreamManager();
+    for (const bucket of buckets) await jsm.streams.delete(`KV_${bucket}`).catch(() => false);
+    await connection.drain();
   }
 }
