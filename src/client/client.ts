@@ -6,6 +6,7 @@
 import type { CallMetadata } from '../transport/transport.js';
 import type { ServiceProxy } from './proxy.js';
 import type { RetryOptions } from './retry.js';
+import type { HealthReport } from '../server/server.js';
 
 /** Per-call options. */
 export interface CallOptions {
@@ -45,6 +46,8 @@ export interface Client {
   call<T = unknown>(service: string, endpoint: string, request: unknown, options?: CallOptions): Promise<T>;
   /** The handlers of `cls` as typed remote calls: `client.proxy(Greeter).hello({ name: 'Ada' })` (docs/client.md). */
   proxy<T extends object>(cls: new (...args: never[]) => T, defaults?: CallOptions): ServiceProxy<T>;
+  /** Asks one node of `service` for its built-in health check; rejects (`503`, `408`…) when none answers serving. */
+  health(service: string, options?: CallOptions): Promise<HealthReport>;
   /** Closes every pooled connection. */
   close(): Promise<void>;
 }

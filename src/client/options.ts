@@ -9,6 +9,11 @@ export interface ClientOptions {
   readonly timeoutMs: number;
   /** Content type of request bodies that set none. */
   readonly contentType: string;
+  /**
+   * Metadata keys a call made from inside a handler copies from the call being served when
+   * it does not set them itself (trace ids); nothing else is forwarded.
+   */
+  readonly propagate: readonly string[];
   /** When and how often a failed call is retried (docs/client.md). */
   readonly retry: RetryOptions;
   /** Per-node circuit breaker. */
@@ -29,6 +34,7 @@ export function resolveClientOptions(partial: ClientOptionsInput = {}): ClientOp
   const options = {
     timeoutMs: DEFAULT_CALL_TIMEOUT_MS,
     contentType: 'application/json',
+    propagate: ['trace-id', 'x-request-id'],
     ...partial,
     retry: checkRetryOptions({ ...DEFAULT_RETRY_OPTIONS, ...partial.retry }),
     breaker: checkBreakerOptions({ ...DEFAULT_BREAKER_OPTIONS, ...partial.breaker }),

@@ -1,5 +1,5 @@
 import { inject, injectable, optional } from 'inversify';
-import type { CodecLimits, CodecLookup } from '../codec/codec.js';
+import type { Codec, CodecLimits, CodecLookup } from '../codec/codec.js';
 import { decodeBody, encodeBody } from '../codec/pipeline.js';
 import { TOKENS } from '../container/tokens.js';
 import { BastionError } from '../errors/bastion-error.js';
@@ -14,11 +14,14 @@ import { CircuitBreakers } from './circuit-breaker.js';
 import { ConnectionPool } from './connection-pool.js';
 import { EndpointCodecs } from './endpoint-codecs.js';
 import { isNodeFailure, retryDelay, type RetryOptions } from './retry.js';
+import { metadataProblem } from '../transport/call-metadata.js';
+import { currentCall } from '../server/call-scope.js';
+import { HEALTH_ENDPOINT, type HealthReport } from '../server/server.js';
 import { serviceProxy, type ServiceProxy } from './proxy.js';
+import type { ClientOptions } from './options.js';
 
 const NO_METADATA = Object.freeze({});
 
-/**
 /** Selections per attempt before giving up on finding a node whose breaker lets a call through. */
 const PICKS = 8;
 
@@ -38,6 +41,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/**
  * RPCClient selects a node, keeps a pool of multiplexed connections per node (dialled
  * with the service identity the server must prove, pinged to find dead peers), retries
  * what is safe to retry (on another node when there is one), skips nodes whose circuit
@@ -63,9 +67,9 @@ export class RPCClient implements Client {
     @optional() @inject(TOKENS.Registry) registry?: Registry,
   ) {
     this.endpointCodecs = registry === undefined ? undefined : new EndpointCodecs(registry);
-  }
     this.pool = new ConnectionPool(transport, options.pool);
     this.breakers = new CircuitBreakers(options.breaker);
+  }
 
   async call<T = unknown>(service: string, endpoint: string, request: unknown, options: CallOptions = {}): Promise<T> {
     if (this.wrapper === undefined) return this.send<T>(service, endpoint, request, options);
@@ -74,16 +78,19 @@ export class RPCClient implements Client {
     return (await this.wrapper({ service, endpoint, request, options, metadata }, () => this.send(service, endpoint, request, sent))) as T;
   }
 
-  private async send<T>(service: string, endpoint: string, request: unknown, options: CallOptions): Promise<T> {
+  private async send<T>(service: string, endpoint: string, request: unknown, given: CallOptions): Promise<T> {
+    const options = this.inherited(given);
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
       throw new RangeError(`timeoutMs must be an integer from 1 to ${MAX_TIMEOUT_MS}`);
     }
+    const problem = options.metadata === undefined ? undefined : metadataProblem(options.metadata);
+    if (problem !== undefined) throw new BastionError('BST_ERR_CLIENT_METADATA_INVALID', problem);
     const reply = await withDeadline(timeoutMs, async (signal) => {
       // An explicit option wins, then the content type the endpoint registered, then the client default.
       const registered = options.contentType === undefined ? await this.endpointCodecs?.contentType(service, endpoint) : undefined;
       const codec = this.codecs.get(options.contentType ?? registered ?? this.options.contentType);
-      const body = encodeBody(codec, this.binder.toPlain(request), { endpoint, body: 'request' });
+      const body = encodeRequest(codec, this.binder.toPlain(request), endpoint);
       const header = { service, endpoint, contentType: codec.contentType, metadata: options.metadata ?? NO_METADATA, timeoutMs };
       const retry = options.retry === undefined ? this.options.retry : { ...this.options.retry, ...options.retry };
       const idempotent = retry.retries > 0 && ((await this.endpointCodecs?.idempotent(service, endpoint)) ?? false);
@@ -91,6 +98,28 @@ export class RPCClient implements Client {
     });
     if (reply.kind === 'error') throw BastionError.fromWire(reply.error);
     return decodeBody(this.codecs.get(reply.contentType), reply.body, this.limits, { endpoint, body: 'response' }) as T;
+  }
+
+  /**
+   * Inside a handler, a nested call inherits the propagated metadata keys the caller sent
+   * (unless it sets them) and at most the time the caller has left.
+   */
+  private inherited(options: CallOptions): CallOptions {
+    const parent = currentCall();
+    if (parent === undefined) return options;
+    const metadata: Record<string, string> = {};
+    for (const key of this.options.propagate) {
+      const value = parent.metadata[key];
+      if (value !== undefined) metadata[key] = value;
+    }
+    const left = parent.remainingMs();
+    const cap = Number.isFinite(left) ? Math.max(1, Math.floor(left)) : undefined;
+    const timeoutMs = cap === undefined ? options.timeoutMs : Math.min(options.timeoutMs ?? this.options.timeoutMs, cap);
+    return { ...options, metadata: { ...metadata, ...options.metadata }, ...(timeoutMs === undefined ? {} : { timeoutMs }) };
+  }
+
+  health(service: string, options: CallOptions = {}): Promise<HealthReport> {
+    return this.call<HealthReport>(service, HEALTH_ENDPOINT, undefined, { contentType: 'application/json', ...options });
   }
 
   proxy<T extends object>(cls: new (...args: never[]) => T, defaults?: CallOptions): ServiceProxy<T> {
@@ -176,5 +205,15 @@ async function withDeadline(timeoutMs: number, work: (signal: AbortSignal) => Pr
     return await Promise.race([work(controller.signal), deadline]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Encodes the request; a value the codec cannot carry is the caller's mistake, not the server's. */
+function encodeRequest(codec: Codec, value: unknown, endpoint: string): Uint8Array {
+  try {
+    return encodeBody(codec, value, { endpoint, body: 'request' });
+  } catch (error) {
+    if (BastionError.is(error) && error.code < 500) throw error;
+    throw new BastionError('BST_ERR_CLIENT_ENCODE', `The request to ${endpoint} cannot be encoded as ${codec.contentType}`, {}, { cause: error });
   }
 }

@@ -38,6 +38,7 @@ export const ERROR_CATALOGUE = {
   BST_ERR_APP_UNPROCESSABLE: { code: 422, message: 'The application cannot process the request' },
   BST_ERR_BROKER_INVALID_MESSAGE: { code: 400, message: 'The message, topic or subscription is malformed' },
   BST_ERR_BROKER_UNAVAILABLE: { code: 503, message: 'The message broker is unavailable' },
+  BST_ERR_CLIENT_METADATA_INVALID: { code: 400, message: 'The call metadata breaks the limits' },
   BST_ERR_CLIENT_CIRCUIT_OPEN: { code: 503, message: 'Every node of the service is failing; the client is holding off' },
   BST_ERR_BOOT_INVALID_CONFIG: { code: 500, message: 'The application configuration is invalid' },
 } as const satisfies Record<string, { code: ErrorCode; message: string }>;

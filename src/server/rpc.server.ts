@@ -8,10 +8,11 @@ import { internal, notFound, toBastionError } from '../errors/factories.js';
 import type { Logger } from '../logging/logger.js';
 import type { RegistrationSigner, Registry, ServiceRecord } from '../registry/registry.js';
 import type { CertificateSource } from '../security/security.js';
-import type { CallHandler, InboundCall, Listener, Reply, Transport } from '../transport/transport.js';
+import type { CallHandler, InboundCall, Listener, Reply, RequestHeader, Transport } from '../transport/transport.js';
 import type { Binder } from '../validation/validation.js';
 import type { ServerOptions } from './options.js';
-import type { CallContext, EndpointDescriptor, Server, ServerAddress, ServiceClass, WrapperFactory } from './server.js';
+import { HEALTH_ENDPOINT, type CallContext, type EndpointDescriptor, type HealthReport, type Server, type ServerAddress, type ServiceClass, type WrapperFactory } from './server.js';
+import { withCall } from './call-scope.js';
 import { startCallSignal } from './call-signal.js';
 import { compose, type Terminal } from './wrapper.js';
 
@@ -168,13 +169,24 @@ export class RPCServer implements Server {
     throw internal(new TypeError(`${endpoint.endpoint} returned a response that fails validation`));
   }
 
+  /**
+   * The built-in health check of every service served here: no wrapper runs and no body is
+   * read; a draining server never gets here (its transport answers `503`).
+   */
+  private health(header: RequestHeader): Reply {
+    const codec = this.codecs.has(header.contentType) ? this.codecs.get(header.contentType) : this.codecs.get('application/json');
+    const report: HealthReport = { service: header.service, status: 'serving' };
+    return { kind: 'response', contentType: codec.contentType, body: encodeBody(codec, report, { endpoint: HEALTH_ENDPOINT, body: 'response' }) };
+  }
+
   private readonly handle: CallHandler = async (call: InboundCall): Promise<Reply> => {
     const { header } = call;
+    if (header.endpoint === HEALTH_ENDPOINT && this.routes.has(header.service)) return this.health(header);
     const route = this.routes.get(header.service)?.get(header.endpoint);
     if (route === undefined) return { kind: 'error', error: notFound(`${header.service}/${header.endpoint}`).toWire() };
     const clock = startCallSignal(header.timeoutMs, call.cancelled);
     try {
-      const body = (await route.run({
+      const ctx = {
         endpoint: route.endpoint,
         peer: call.peer,
         metadata: header.metadata,
@@ -184,7 +196,8 @@ export class RPCServer implements Server {
         body: call.body,
         contentType: header.contentType,
         holdUntil: call.holdUntil,
-      })) as Uint8Array;
+      };
+      const body = (await withCall(ctx, () => route.run(ctx))) as Uint8Array;
       return { kind: 'response', contentType: route.endpoint.codec, body };
     } catch (thrown) {
       const error = toBastionError(thrown);

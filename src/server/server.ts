@@ -65,6 +65,16 @@ export type HandlerWrapper = (ctx: CallContext, next: Next) => Promise<unknown>;
 /** Builds the wrapper for one endpoint, or nothing when the endpoint does not use it. */
 export type WrapperFactory = (endpoint: EndpointDescriptor) => HandlerWrapper | undefined;
 
+/** The endpoint every served service answers health checks on; no handler may take this name. */
+export const HEALTH_ENDPOINT = 'Bastion.health';
+
+/** What a health check answers. */
+export interface HealthReport {
+  readonly service: string;
+  /** `serving`; a draining or stopped node answers `503` or cannot be reached instead. */
+  readonly status: 'serving';
+}
+
 /** Where a server listens. */
 export interface ServerAddress {
   readonly host: string;

@@ -29,7 +29,7 @@ export function metadataProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-/** A frozen copy of checked metadata with a null prototype, so no key can reach `Object.prototype`. */
+/** A frozen copy of metadata that passed `metadataProblem` (so it holds no prototype key). */
 export function freezeMetadata(value: Readonly<Record<string, string>>): CallMetadata {
-  return Object.freeze(Object.assign(Object.create(null) as Record<string, string>, value));
+  return Object.freeze({ ...value });
 }

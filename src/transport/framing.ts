@@ -5,6 +5,7 @@
 import { BastionError, type WireError } from '../errors/bastion-error.js';
 import { frameTooLarge } from '../errors/factories.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './options.js';
+import { freezeMetadata, metadataProblem } from './call-metadata.js';
 import type { CallMetadata, RequestHeader } from './transport.js';
 
 /** The kind byte of each frame. */
@@ -108,11 +109,10 @@ function requireString(header: Record<string, unknown>, name: string): string {
 
 function parseMetadata(value: unknown): CallMetadata {
   if (!isRecord(value)) throw malformedFrame("the header field 'metadata' must be an object");
-  const entries = Object.entries(value);
-  for (const [, item] of entries) {
-    if (typeof item !== 'string') throw malformedFrame("every 'metadata' value must be a string");
-  }
-  return Object.freeze(Object.fromEntries(entries) as Record<string, string>);
+  // Bounded (keys, bytes) and without prototype keys, so metadata a handler forwards stays small and inert.
+  const problem = metadataProblem(value);
+  if (problem !== undefined) throw malformedFrame(problem);
+  return freezeMetadata(value as Record<string, string>);
 }
 
 function parseRequestHeader(header: Record<string, unknown>): RequestHeader {
