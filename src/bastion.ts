@@ -14,6 +14,8 @@ import type { MetricsRegistry } from './metrics/metrics.js';
 import type { Broker } from './broker/broker.js';
 import type { Publisher } from './broker/publisher.js';
 import type { Subscribers } from './broker/subscribers.js';
+import { exitOnSignals } from './container/signals.js';
+import type { Logger } from './logging/logger.js';
 
 /**
  * Bastion is one application: its services, its client and the container that wires
@@ -31,6 +33,8 @@ import type { Subscribers } from './broker/subscribers.js';
  */
 export class Bastion {
   private started = false;
+  private detachSignals: (() => void) | undefined;
+  private handleSignals = false;
   private metricsServer: MetricsEndpoint | undefined;
 
   private constructor(
@@ -41,7 +45,9 @@ export class Bastion {
 
   /** Boots an application from its options; throws one error listing every problem found. */
   static async create(options: BastionOptions): Promise<Bastion> {
-    return new Bastion(await boot(options), typeof options.registry === 'string');
+    const app = new Bastion(await boot(options), typeof options.registry === 'string');
+    app.handleSignals = options.handleSignals === true;
+    return app;
   }
 
   /** The client every call of this application goes through. */
@@ -49,12 +55,12 @@ export class Bastion {
     return this.app.client;
   }
 
-  /** The identity this application's current certificate proves; `undefined` in insecure mode. */
   /** Publishes messages to the topics `@Subscribe` methods listen on (docs/pubsub.md). */
   get broker(): Publisher {
     return this.app.container.get<Publisher>(TOKENS.Publisher);
   }
 
+  /** The identity this application's current certificate proves; `undefined` in insecure mode. */
   get identity(): PeerIdentity | undefined {
     return this.app.certificates?.current().identity;
   }
@@ -81,12 +87,14 @@ export class Bastion {
 
   /** Listens, registers every service, and resolves with the bound address. */
   async start(): Promise<ServerAddress> {
+    if (this.handleSignals) this.detachSignals ??= exitOnSignals(() => this.stop(), this.app.container.get<Logger>(TOKENS.Logger));
     const subscribers = this.app.container.get<Subscribers>(TOKENS.SubscriberRunner);
     // An app of subscribers only has nothing to listen on; one with neither is refused by the server.
     const onlySubscribers = this.app.endpoints.length === 0 && this.app.container.get<readonly unknown[]>(TOKENS.Subscribers).length > 0;
     const address = onlySubscribers ? { host: '', port: 0 } : await this.app.server.start();
     this.started = true;
     this.metricsServer ??= await startMetricsEndpoint(this.app.container);
+    await subscribers.start();
     return address;
   }
 
@@ -96,10 +104,11 @@ export class Bastion {
     if (this.started && this.app.endpoints.length > 0) await this.app.server.stop();
     await this.app.client.close();
     await this.app.container.get<RateLimiter>(TOKENS.RateLimiter).close?.();
+    await this.app.container.get<Broker>(TOKENS.Broker).close();
     await this.metricsServer?.close();
     await this.app.certificates?.close();
     if (this.ownsRegistry) await this.app.container.get<Registry>(TOKENS.Registry).close?.();
+    this.detachSignals?.();
+    this.detachSignals = undefined;
   }
-    await subscribers.start();
 }
-    await this.app.container.get<Broker>(TOKENS.Broker).close();

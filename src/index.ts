@@ -85,12 +85,10 @@ export {
   createCertificateAuthority,
   issueServiceCertificate,
   ensureDevPki,
-  spiffeId,
-  type KeyPairPem,
-  type ServiceCertificatePaths,
-} from './security/dev-pki.js';
-export type { CertificateSource, ClientAuthMode, IdentityOptions, TLSMaterial } from './security/security.js';
-export { DEFAULT_CIPHERS, MIN_TLS_VERSION } from './security/security.js';
   ensureCertificateAuthority,
   createRevocationList,
+  spiffeId,
+  type KeyPairPem,
   type RevocationListOptions,
+  type ServiceCertificatePaths,
+} from './security/dev-pki.js';

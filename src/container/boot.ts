@@ -6,7 +6,6 @@ import { DEFAULT_CONTENT_TYPE } from '../codec/codecs.js';
 import { resolveCodecLimits } from '../codec/options.js';
 import { BastionError } from '../errors/bastion-error.js';
 import { declaredCodecs } from '../decorators/codec.decorator.js';
-import { declaredCodecs } from '../decorators/codec.decorator.js';
 import { ConsoleLogger } from '../logging/logger.js';
 import { auditTable, strictViolations, type AuditRow } from '../metadata/audit.js';
 import { exploreServices, exploreSubscribers } from '../metadata/explorer.js';
@@ -68,11 +67,11 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
   const services: readonly ServiceClass[] = options.services ?? [];
   const problems: string[] = [];
   const endpoints = exploreServices(services, { codec: DEFAULT_CONTENT_TYPE });
-  if (options.strict === true) problems.push(...strictViolations(endpoints));
   const subscribers = exploreSubscribers(services, { codec: DEFAULT_CONTENT_TYPE });
   for (const subscriber of subscribers) {
     if (subscriber.mutualTLS !== undefined) problems.push(`${subscriber.service}/${subscriber.endpoint}: @RequireMutualTLS cannot apply to @Subscribe, a message carries no certificate`);
   }
+  if (options.strict === true) problems.push(...strictViolations(endpoints));
   if (requestModeUnused(options.tls, endpoints)) {
     logger.warn('tls_request_mode_unused', { detail: "clientAuth 'request' lets anonymous callers in, but every endpoint has @RequireMutualTLS" });
   }
@@ -88,8 +87,8 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
     certificates,
     logger,
     endpoints,
-    wrappers: options.wrappers ?? [],
     subscribers,
+    wrappers: options.wrappers ?? [],
     clientWrappers: [...observed.clientWrappers, ...(options.clientWrappers ?? [])],
     innerRegistry: optionProblems('registry', () => (typeof options.registry === 'string' ? registryFromUrl(options.registry) : (options.registry ?? new MemoryRegistry())), problems),
     registrationSigner: options.registrationKey === undefined ? undefined : optionProblems('registrationKey', () => new RegistrationTokenSigner(options.registrationKey as RegistrationSignerOptions), problems),
@@ -109,9 +108,6 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
   // Codecs given as options or named by @Codec(instance | class), each bound once next to the defaults.
   const extraCodecs = new Set<Codec>([...(options.codecs ?? []), ...services.flatMap((cls) => declaredCodecs(cls))]);
   for (const codec of extraCodecs) container.bind(TOKENS.Codecs).toConstantValue(codec);
-  // Codecs given as options or named by @Codec(instance | class), each bound once next to the defaults.
-  const extraCodecs = new Set<Codec>([...(options.codecs ?? []), ...services.flatMap((cls) => declaredCodecs(cls))]);
-  for (const codec of extraCodecs) container.bind(TOKENS.Codecs).toConstantValue(codec);
   container.bind(TOKENS.ServiceResolver).toConstantValue((cls: ServiceClass) => container.get(cls));
 
   const codecs = container.get<CodecLookup>(TOKENS.CodecLookup);
@@ -119,13 +115,6 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
   for (const endpoint of [...endpoints, ...subscribers]) {
     const name = `${endpoint.service}/${endpoint.endpoint}`;
     if (!codecs.has(endpoint.codec)) problems.push(`${name} uses codec '${endpoint.codec}', which is not bound`);
-    else {
-      try {
-        codecs.get(endpoint.codec).supports?.(endpoint.endpoint);
-      } catch (error) {
-        problems.push(`${name}: ${BastionError.is(error) ? error.detail : String(error)}`);
-      }
-    }
     else {
       try {
         codecs.get(endpoint.codec).supports?.(endpoint.endpoint);

@@ -45,6 +45,11 @@ export interface BastionOptions {
   readonly rateLimiter?: Partial<RateLimiterOptions>;
   /** User wrappers, run after the identity check, load shedding, rate limit and deadline. */
   readonly wrappers?: readonly WrapperFactory[];
+  /**
+   * Stop gracefully on SIGTERM/SIGINT once started (deregister, stop accepting, drain up to
+   * `server.drainMs`, close), then exit the process; off by default (docs/lifecycle.md).
+   */
+  readonly handleSignals?: boolean;
   /** Client wrappers (go-micro's `WrapClient`), outermost first, around every call of `app.client`. */
   readonly clientWrappers?: readonly ClientWrapper[];
   /** Refuse to boot when any endpoint lacks mTLS, a rate limit or a validated request. */
