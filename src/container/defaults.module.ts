@@ -10,7 +10,6 @@ import type { CodecLimits } from '../codec/codec.js';
 import { CodecRegistry } from '../codec/codecs.js';
 import { JSONCodec } from '../codec/json.codec.js';
 import { MsgpackCodec } from '../codec/msgpack.codec.js';
-import { MsgpackCodec } from '../codec/msgpack.codec.js';
 import type { Logger } from '../logging/logger.js';
 import { maxInFlightWrapper } from '../ratelimit/max-in-flight.wrapper.js';
 import { MemoryRateLimitMetrics } from '../ratelimit/memory.metrics.js';
@@ -46,8 +45,8 @@ export interface DefaultsConfig {
   readonly rateLimiter: RateLimiterOptions;
   readonly server: ServerOptions;
   readonly client: ClientOptions;
-  readonly subscribers: readonly SubscriberDescriptor[];
   readonly endpoints: readonly EndpointDescriptor[];
+  readonly subscribers: readonly SubscriberDescriptor[];
   readonly wrappers: readonly WrapperFactory[];
   readonly clientWrappers: readonly ClientWrapper[];
   readonly logger: Logger;
@@ -76,7 +75,6 @@ export function defaultsModule(config: DefaultsConfig): ContainerModule {
     bind(TOKENS.Transport).to(config.certificates === undefined ? TCPTransport : TLSTransport).inSingletonScope();
     bind(TOKENS.Codecs).to(JSONCodec).inSingletonScope();
     bind(TOKENS.Codecs).toConstantValue(new MsgpackCodec());
-    bind(TOKENS.Codecs).toConstantValue(new MsgpackCodec());
     bind(TOKENS.CodecLookup).to(CodecRegistry).inSingletonScope();
     bind(TOKENS.Binder).to(StrictBinder).inSingletonScope();
     bind(TOKENS.Registry).to(ValidatingRegistry).inSingletonScope();
@@ -90,13 +88,13 @@ export function defaultsModule(config: DefaultsConfig): ContainerModule {
     for (const wrapper of config.wrappers) bind(TOKENS.WrapperFactories).toConstantValue(wrapper);
     bind(TOKENS.WrapperFactories).toConstantValue(endpointWrappers());
     bind(TOKENS.Server).to(RPCServer).inSingletonScope();
+    if (config.clientWrappers.length > 0) bind(TOKENS.ClientWrapper).toConstantValue(chain(config.clientWrappers));
+    bind(TOKENS.Client).to(RPCClient).inSingletonScope();
     bind(TOKENS.Subscribers).toConstantValue(config.subscribers);
     bind(TOKENS.Broker).toConstantValue(
       new MemoryBroker((message, reason) => config.logger.warn('message_dropped', { topic: message.topic, reason })),
     );
     bind(TOKENS.Publisher).to(Publisher).inSingletonScope();
     bind(TOKENS.SubscriberRunner).to(Subscribers).inSingletonScope();
-    if (config.clientWrappers.length > 0) bind(TOKENS.ClientWrapper).toConstantValue(chain(config.clientWrappers));
-    bind(TOKENS.Client).to(RPCClient).inSingletonScope();
   });
 }

@@ -31,8 +31,6 @@ export interface BastionOptions {
   readonly codecLimits?: Partial<CodecLimits>;
   /** Codecs bound next to JSON and MessagePack (a ProtobufCodec, a `defineCodec` codec); a client needs them to call such endpoints. */
   readonly codecs?: readonly Codec[];
-  /** Codecs bound next to JSON and MessagePack (a ProtobufCodec, a `defineCodec` codec); a client needs them to call such endpoints. */
-  readonly codecs?: readonly Codec[];
   /**
    * The registry to store records in, or its URL (`memory:`, `file:///dir`, `redis://host:port`,
    * `nats://host:port`); wrapped by the ValidatingRegistry. Defaults to an in-memory one.
@@ -45,13 +43,13 @@ export interface BastionOptions {
   readonly rateLimiter?: Partial<RateLimiterOptions>;
   /** User wrappers, run after the identity check, load shedding, rate limit and deadline. */
   readonly wrappers?: readonly WrapperFactory[];
+  /** Client wrappers (go-micro's `WrapClient`), outermost first, around every call of `app.client`. */
+  readonly clientWrappers?: readonly ClientWrapper[];
   /**
    * Stop gracefully on SIGTERM/SIGINT once started (deregister, stop accepting, drain up to
    * `server.drainMs`, close), then exit the process; off by default (docs/lifecycle.md).
    */
   readonly handleSignals?: boolean;
-  /** Client wrappers (go-micro's `WrapClient`), outermost first, around every call of `app.client`. */
-  readonly clientWrappers?: readonly ClientWrapper[];
   /** Refuse to boot when any endpoint lacks mTLS, a rate limit or a validated request. */
   readonly strict?: boolean;
   readonly logger?: Logger;
