@@ -12,6 +12,44 @@ import { ALL_ATTACKS, problemsOf, runAttackSuite, type Row } from './suite.js';
 
 const threatModel = readFileSync(fileURLToPath(new URL('../../../docs/threat-model.md', import.meta.url)), 'utf8');
 
+const defended: Row = {
+  threat: 'brute force',
+  attack: 'guess',
+  expected: ['BST_ERR_RATELIMIT_EXCEEDED'],
+  naive: { succeeded: true, detail: 'PIN found' },
+  bastion: { succeeded: false, detail: 'PIN not found', refusal: 'BST_ERR_RATELIMIT_EXCEEDED' },
+  legitimate: { servedDuring: 3, failedDuring: 0, servedAfter: true },
+  naiveMs: 1,
+  bastionMs: 1,
+};
+
+describe(problemsOf.name, () => {
+  describe('when the attack worked on the naive set-up and Bastion refused it as documented', () => {
+    it('should find no problem', () => {
+      assert.deepEqual(problemsOf(defended), []);
+    });
+  });
+
+  describe('when any part of the verdict is off', () => {
+    const cases: [string, Partial<Row>, RegExp][] = [
+      ['the naive set-up resisted', { naive: { succeeded: false, detail: 'x' } }, /did not succeed against the naive/],
+      ['Bastion let the attack through', { bastion: { succeeded: true, detail: 'PIN found' } }, /succeeded against Bastion/],
+      ['Bastion refused with an undocumented error', { bastion: { succeeded: false, detail: 'x', refusal: 'BST_ERR_SERVER_INTERNAL' } }, /not BST_ERR_RATELIMIT_EXCEEDED/],
+      ['Bastion gave no refusal at all', { bastion: { succeeded: false, detail: 'x' } }, /refused with nothing/],
+      ['a legitimate call failed during the attack', { legitimate: { servedDuring: 3, failedDuring: 1, servedAfter: true } }, /during the attack/],
+      ['no legitimate call was served during the attack', { legitimate: { servedDuring: 0, failedDuring: 0, servedAfter: true } }, /during the attack/],
+      ['the legitimate caller failed after the attack', { legitimate: { servedDuring: 3, failedDuring: 0, servedAfter: false } }, /after the attack/],
+    ];
+    for (const [name, change, problem] of cases) {
+      it(`should report it when ${name}`, () => {
+        const problems = problemsOf({ ...defended, ...change });
+        assert.equal(problems.length, 1);
+        assert.match(problems[0] ?? '', problem);
+      });
+    }
+  });
+});
+
 describe(runAttackSuite.name, async () => {
   const skip = (await skipUnlessService('Redis', '127.0.0.1', 6379, 'redis-server --port 6379')) || (await skipUnlessService('NATS', '127.0.0.1', 4222, 'nats-server -js'));
   let rows: Row[] = [];

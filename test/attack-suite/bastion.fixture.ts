@@ -52,8 +52,8 @@ export class BastionSetup {
   }
 
   /** The registry as the deployment's policy sees it, for a party writing through it. */
-  frontDoor(): ValidatingRegistry {
-    return new ValidatingRegistry(this.store, resolveRegistryPolicy({ allowServices: ['accounts'], checks: this.checks() }), this.serverLogger);
+  frontDoor(store: RedisRegistry | NATSRegistry = this.store): ValidatingRegistry {
+    return new ValidatingRegistry(store, resolveRegistryPolicy({ allowServices: ['accounts'], checks: this.checks(store) }), this.serverLogger);
   }
 
   async start(): Promise<void> {

@@ -4,7 +4,7 @@ import { BastionError, createRegistrationKeys, RegistrationTokenSigner, type NAT
 import { encodeEntry, entriesOf, nodeKey } from '../../src/registry/stored-entry.js';
 import { RecordingLogger } from '../fixtures/quiet-logger.js';
 import { secretMarker, type Attack, type Outcome, type World } from './attack.js';
-import { naiveCall, type OpenRegistry } from './naive.fixture.js';
+import { naiveCall, type OpenNode, type OpenRegistry } from './naive.fixture.js';
 import { startRogueServer, type Listener } from './rogue.js';
 
 const TTL_MS = 60_000;
@@ -69,8 +69,8 @@ function naiveRogue(registry: OpenRegistry, plant: (port: number) => Promise<voi
   });
 }
 
-/** Where a forgery is written: the open registry's store for the naive set-up, Bastion's store beside it. */
-interface ForgeTarget {
+/** One deployment's store (Redis or NATS KV): the naive set-up's open registry in it, and Bastion's registry beside it. */
+interface StoreTarget {
   readonly name: string;
   open(world: World): OpenRegistry;
   store(world: World): RedisRegistry | NATSRegistry;
@@ -79,7 +79,7 @@ interface ForgeTarget {
   remove(world: World, keys: readonly string[]): Promise<void>;
 }
 
-const REDIS_TARGET: ForgeTarget = {
+const REDIS_TARGET: StoreTarget = {
   name: 'Redis',
   open: (world) => world.openRegistry,
   store: (world) => world.bastion.store,
@@ -87,7 +87,7 @@ const REDIS_TARGET: ForgeTarget = {
   remove: async (world, keys) => void (await world.redis.del(...keys.map((key) => `${world.bastion.prefix}:${key}`))),
 };
 
-const NATS_TARGET: ForgeTarget = {
+const NATS_TARGET: StoreTarget = {
   name: 'NATS KV',
   open: (world) => world.nats.openRegistry,
   store: (world) => world.nats.store,
@@ -98,7 +98,7 @@ const NATS_TARGET: ForgeTarget = {
   },
 };
 
-function forgeInStore(target: ForgeTarget): Attack {
+function forgeInStore(target: StoreTarget): Attack {
   return {
     threat: 'rogue service injection',
     name: `forge records straight into the ${target.name} store (unsigned, and signed with a foreign key)`,
@@ -129,6 +129,35 @@ function signedByAttacker(world: World, record: ServiceRecord): ServiceRecord {
   return new RegistrationTokenSigner({ kid: own.kid, privateKey: own.privateKey }).sign(record);
 }
 
+/** Captures the real node's registration from the store and sends it in again through the registry API. */
+function replayRegistration(target: StoreTarget): Attack {
+  return {
+    threat: 'malicious service registration',
+    name: `replay a captured registration (${target.name} deployment)`,
+    expected: ['BST_ERR_REGISTRY_DENIED'],
+    async naive(world) {
+      const open = target.open(world);
+      const captured = await open.raw('accounts', 'accounts-1');
+      if (captured === null) return { succeeded: false, detail: 'nothing to capture' };
+      await open.deregister('accounts', 'accounts-1');
+      await open.register('accounts', JSON.parse(captured) as OpenNode);
+      const back = (await open.nodes('accounts')).some((node) => node.id === 'accounts-1');
+      return { succeeded: back, detail: back ? 'replayed registration accepted: the deregistered node is listed again' : 'replay ignored' };
+    },
+    async bastion(world) {
+      const store = target.store(world);
+      const [captured] = await store.getService('accounts');
+      if (captured === undefined) return { succeeded: false, detail: 'nothing to capture' };
+      const refused = await world.bastion
+        .frontDoor(store)
+        .register(captured, { ttlMs: TTL_MS, identity: 'accounts' })
+        .then(() => undefined, (error: unknown) => error);
+      if (refused === undefined) return { succeeded: true, detail: 'replayed registration accepted' };
+      return { succeeded: false, detail: `refused (${reasonOf(refused)}) even with the owner's identity`, refusal: refusalOf(refused) };
+    },
+  };
+}
+
 const refusalOf = (error: unknown) => (BastionError.is(error) ? error.id : String(error));
 const reasonOf = (error: unknown) => (BastionError.is(error) ? (/\b(Token\w+|Replay\w+|Identity\w+)/.exec(error.detail)?.[1] ?? error.detail) : '');
 
@@ -152,27 +181,6 @@ export const REGISTRY_ATTACKS: readonly Attack[] = [
   },
   forgeInStore(REDIS_TARGET),
   forgeInStore(NATS_TARGET),
-  {
-    threat: 'malicious service registration',
-    name: 'replay a captured registration',
-    expected: ['BST_ERR_REGISTRY_DENIED'],
-    async naive({ openRegistry }) {
-      const captured = await openRegistry.raw('accounts', 'accounts-1');
-      if (captured === null) return { succeeded: false, detail: 'nothing to capture' };
-      await openRegistry.deregister('accounts', 'accounts-1');
-      await openRegistry.register('accounts', JSON.parse(captured));
-      const back = (await openRegistry.nodes('accounts')).some((node) => node.id === 'accounts-1');
-      return { succeeded: back, detail: back ? 'replayed registration accepted: the deregistered node is listed again' : 'replay ignored' };
-    },
-    async bastion({ bastion }) {
-      const [captured] = await bastion.store.getService('accounts');
-      if (captured === undefined) return { succeeded: false, detail: 'nothing to capture' };
-      const refused = await bastion
-        .frontDoor()
-        .register(captured, { ttlMs: TTL_MS, identity: 'accounts' })
-        .then(() => undefined, (error: unknown) => error);
-      if (refused === undefined) return { succeeded: true, detail: 'replayed registration accepted' };
-      return { succeeded: false, detail: `refused (${reasonOf(refused)}) even with the owner's identity`, refusal: refusalOf(refused) };
-    },
-  },
+  replayRegistration(REDIS_TARGET),
+  replayRegistration(NATS_TARGET),
 ];
