@@ -1,0 +1,3 @@
+import { runResilientClientExample } from './run-example.js';
+
+console.log(await runResilientClientExample());
