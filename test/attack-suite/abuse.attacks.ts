@@ -1,5 +1,6 @@
 // Attacks on capacity and on the parser: a flood, a PIN guessed by brute force, an
 // oversized frame, a malformed frame and a body nested far too deep.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { VAULT_PIN } from '../../examples/threat-model/accounts.service.js';
 import type { Attack, Outcome, World } from './attack.js';
 import { encodeFrame, FRAME_KIND, openTcp, openTls, withPeer, type RawPeer, type Reply } from './frames.js';
@@ -11,6 +12,7 @@ const LEGITIMATE_CALLS = 5;
 const PIN_GUESSES = 1000;
 const OVERSIZE_BYTES = 6 * 1024 * 1024;
 const NESTING_DEPTH = 50_000;
+const TRICKLE_BYTES = 1024 * 1024;
 
 /** A raw TLS connection as `reports`: an allowed identity, now in the attacker's hands. */
 export async function asReports({ bastion }: World): Promise<RawPeer> {
@@ -46,6 +48,8 @@ async function guessPin(peer: RawPeer): Promise<{ found: string | undefined; rep
   return { found: hit < 0 ? undefined : guesses[hit], replies };
 }
 
+// A 4 GiB - 1 length prefix, followed by the first TRICKLE_BYTES of the frame.
+const hugeFramePrefix = () => Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0xff, FRAME_KIND.request]), Buffer.alloc(TRICKLE_BYTES)]);
 const oversized = () => JSON.stringify({ displayName: 'x'.repeat(OVERSIZE_BYTES) });
 const malformed = () => encodeFrame(FRAME_KIND.request, 1, Buffer.from('{"service":"accounts",not json'), Buffer.from('{}'));
 const tooDeep = () => `{"displayName":"x","preferences":${'{"a":'.repeat(NESTING_DEPTH)}1${'}'.repeat(NESTING_DEPTH)}}`;
@@ -95,6 +99,21 @@ export const ABUSE_ATTACKS: readonly Attack[] = [
     expected: ['BST_ERR_TRANSPORT_FRAME_TOO_LARGE'],
     naive: (world) => withPeer(naiveAsReports(world), async (peer) => outcomeOf(await peer.call('Accounts.update', oversized(), CLAIM), () => true)),
     bastion: (world) => withPeer(asReports(world), async (peer) => outcomeOf(await peer.call('Accounts.update', oversized()), () => true)),
+  },
+  {
+    threat: 'resource exhaustion',
+    name: `declare a 4 GiB frame, then stream ${TRICKLE_BYTES / 1024 / 1024} MiB of it`,
+    expected: ['BST_ERR_TRANSPORT_FRAME_TOO_LARGE'],
+    async naive(world) {
+      return withPeer(naiveAsReports(world), async (peer) => {
+        peer.socket.write(hugeFramePrefix());
+        // Polled, not timed: the attack has worked once the server holds what was sent.
+        for (let i = 0; i < 500 && world.naive.heldBytes() < TRICKLE_BYTES; i++) await sleep(10);
+        const held = world.naive.heldBytes();
+        return { succeeded: held >= TRICKLE_BYTES, detail: `no refusal; the server holds ${(held / 1024 / 1024).toFixed(1)} MiB of a declared 4 GiB frame and keeps reading` };
+      });
+    },
+    bastion: (world) => withPeer(asReports(world), async (peer) => outcomeOf(await peer.sendAndWait(1, hugeFramePrefix()), () => true)),
   },
   {
     threat: 'resource exhaustion',

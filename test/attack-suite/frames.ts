@@ -40,6 +40,11 @@ export function requestFrame(callId: number, endpoint: string, body: string | Bu
 export class FrameReader {
   private pending = Buffer.alloc(0);
 
+  /** Bytes held for frames not complete yet. */
+  get heldBytes(): number {
+    return this.pending.length;
+  }
+
   push(chunk: Buffer): Frame[] {
     this.pending = Buffer.concat([this.pending, chunk]);
     const frames: Frame[] = [];

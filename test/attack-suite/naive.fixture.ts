@@ -90,6 +90,7 @@ export class NaiveSetup {
   readonly accounts = new Accounts();
   private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
+  private readonly readers = new Set<FrameReader>();
   tcpPort = 0;
   tlsPort = 0;
 
@@ -102,6 +103,11 @@ export class NaiveSetup {
     this.servers.push(tcp, tls);
   }
 
+  /** Bytes the server holds for unfinished frames, over all connections. */
+  heldBytes(): number {
+    return [...this.readers].reduce((sum, reader) => sum + reader.heldBytes, 0);
+  }
+
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await Promise.all(this.servers.map((server) => new Promise((resolve) => server.close(resolve))));
@@ -112,6 +118,8 @@ export class NaiveSetup {
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => undefined);
     const reader = new FrameReader();
+    this.readers.add(reader);
+    socket.on('close', () => this.readers.delete(reader));
     socket.on('data', (chunk: Buffer) => {
       try {
         for (const frame of reader.push(chunk)) void this.answer(socket, frame.callId, frame.header, frame.body);
