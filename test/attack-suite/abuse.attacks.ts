@@ -29,7 +29,8 @@ const refusalsOf = (replies: readonly Reply[]) => [...new Set(replies.flatMap((r
 const leaksInternals = (reply: Reply) => reply.kind === 'error' && /\n\s+at |RangeError|SyntaxError|node:internal|\/work\//.test(reply.error.detail ?? '');
 
 async function flood(peer: RawPeer, others: () => Promise<boolean>): Promise<Outcome> {
-  const flooding = Promise.all(Array.from({ length: FLOOD_CALLS }, (_, i) => peer.call('Accounts.search', { query: `q${i % 10}` }, CLAIM)));
+  // Each call claims another caller in its metadata, to slip past a limit keyed on a header.
+  const flooding = Promise.all(Array.from({ length: FLOOD_CALLS }, (_, i) => peer.call('Accounts.search', { query: `q${i % 10}` }, { caller: `reports-${i}` })));
   const legit = await Promise.all(Array.from({ length: LEGITIMATE_CALLS }, others));
   const replies = await flooding;
   const served = replies.filter((r) => r.kind === 'response').length;
@@ -63,7 +64,7 @@ function refusedOrLeaked(reply: Reply, what: string): Outcome {
 export const ABUSE_ATTACKS: readonly Attack[] = [
   {
     threat: 'denial of service',
-    name: `flood one endpoint (${FLOOD_CALLS} calls) from one identity while another calls it`,
+    name: `flood one endpoint (${FLOOD_CALLS} calls, each claiming another caller) from one identity while another calls it`,
     // More calls in flight on one connection than its bound are shed before the rate limit.
     expected: ['BST_ERR_RATELIMIT_EXCEEDED', 'BST_ERR_SERVER_OVERLOADED'],
     naive: (world) => withPeer(naiveAsReports(world), (peer) => flood(peer, async () => (await naiveCall(world.naive.tcpPort, 'Accounts.search', { query: 'f' })).kind === 'response')),
