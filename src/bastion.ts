@@ -16,6 +16,7 @@ import type { Publisher } from './broker/publisher.js';
 import type { Subscribers } from './broker/subscribers.js';
 import { exitOnSignals } from './container/signals.js';
 import type { Logger } from './logging/logger.js';
+import type { Transport } from './transport/transport.js';
 
 /**
  * Bastion is one application: its services, its client and the container that wires
@@ -105,6 +106,7 @@ export class Bastion {
     await this.app.client.close();
     await this.app.container.get<RateLimiter>(TOKENS.RateLimiter).close?.();
     await this.app.container.get<Broker>(TOKENS.Broker).close();
+    await this.app.container.get<Transport>(TOKENS.Transport).close?.();
     await this.metricsServer?.close();
     await this.app.certificates?.close();
     if (this.ownsRegistry) await this.app.container.get<Registry>(TOKENS.Registry).close?.();

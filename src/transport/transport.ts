@@ -104,6 +104,8 @@ export interface Transport {
   readonly name: string;
   listen(address: { host: string; port: number }, handler: CallHandler): Promise<Listener>;
   dial(target: DialTarget): Promise<ClientConnection>;
+  /** Releases what the transport holds beyond its listeners and connections (a broker connection). */
+  close?(): Promise<void>;
 }
 
 /** The TLS material a transport uses; the container binds it from the app's TLS options. */
