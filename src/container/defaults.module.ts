@@ -1,4 +1,4 @@
-import { ContainerModule } from 'inversify';
+import { ContainerModule, type ContainerModuleLoadOptions, type Newable } from 'inversify';
 import type { ClientWrapper } from '../client/client.js';
 import type { ClientOptions } from '../client/options.js';
 import { RPCClient } from '../client/rpc.client.js';
@@ -53,6 +53,16 @@ export interface DefaultsConfig {
 }
 
 /**
+ * Binds `implementation` once, as a singleton of its own, and `token` as a redirect to it:
+ * whichever identifier resolves it (the token, or the class itself, which autobinding would
+ * otherwise serve as a second singleton) gets the same instance (shared case B31).
+ */
+function singleton<T>(bind: ContainerModuleLoadOptions['bind'], token: symbol, implementation: Newable<T>): void {
+  bind(implementation).toSelf().inSingletonScope();
+  bind<T>(token).toService(implementation);
+}
+
+/**
  * The default bindings, one line each: TLS transport, JSON and MessagePack codecs, strict binder, the
  * ValidatingRegistry over the given registry, round-robin selector, in-memory rate
  * limiter and its metrics, the wrapper factories in their documented order (identity
@@ -72,29 +82,30 @@ export function defaultsModule(config: DefaultsConfig): ContainerModule {
     bind(TOKENS.ClientOptions).toConstantValue(config.client);
     bind(TOKENS.Endpoints).toConstantValue(config.endpoints);
     bind(TOKENS.Logger).toConstantValue(config.logger);
-    bind(TOKENS.Transport).to(config.certificates === undefined ? TCPTransport : TLSTransport).inSingletonScope();
+    if (config.certificates === undefined) singleton(bind, TOKENS.Transport, TCPTransport);
+    else singleton(bind, TOKENS.Transport, TLSTransport);
     bind(TOKENS.Codecs).to(JSONCodec).inSingletonScope();
     bind(TOKENS.Codecs).toConstantValue(new MsgpackCodec());
-    bind(TOKENS.CodecLookup).to(CodecRegistry).inSingletonScope();
-    bind(TOKENS.Binder).to(StrictBinder).inSingletonScope();
-    bind(TOKENS.Registry).to(ValidatingRegistry).inSingletonScope();
-    bind(TOKENS.Selector).to(RoundRobinSelector).inSingletonScope();
-    bind(TOKENS.RateLimiter).to(MemoryRateLimiter).inSingletonScope();
-    bind(TOKENS.RateLimitMetrics).to(MemoryRateLimitMetrics).inSingletonScope();
+    singleton(bind, TOKENS.CodecLookup, CodecRegistry);
+    singleton(bind, TOKENS.Binder, StrictBinder);
+    singleton(bind, TOKENS.Registry, ValidatingRegistry);
+    singleton(bind, TOKENS.Selector, RoundRobinSelector);
+    singleton(bind, TOKENS.RateLimiter, MemoryRateLimiter);
+    singleton(bind, TOKENS.RateLimitMetrics, MemoryRateLimitMetrics);
     bind(TOKENS.WrapperFactories).toConstantValue(mutualTLSWrapper());
     bind(TOKENS.WrapperFactories).toDynamicValue((ctx) => maxInFlightWrapper(ctx.get(TOKENS.RateLimitMetrics))).inSingletonScope();
     bind(TOKENS.WrapperFactories).toDynamicValue((ctx) => rateLimitWrapper(ctx.get(TOKENS.RateLimiter), ctx.get(TOKENS.RateLimitMetrics))).inSingletonScope();
     bind(TOKENS.WrapperFactories).toConstantValue(deadlineWrapper());
     for (const wrapper of config.wrappers) bind(TOKENS.WrapperFactories).toConstantValue(wrapper);
     bind(TOKENS.WrapperFactories).toConstantValue(endpointWrappers());
-    bind(TOKENS.Server).to(RPCServer).inSingletonScope();
+    singleton(bind, TOKENS.Server, RPCServer);
     if (config.clientWrappers.length > 0) bind(TOKENS.ClientWrapper).toConstantValue(chain(config.clientWrappers));
-    bind(TOKENS.Client).to(RPCClient).inSingletonScope();
+    singleton(bind, TOKENS.Client, RPCClient);
     bind(TOKENS.Subscribers).toConstantValue(config.subscribers);
     bind(TOKENS.Broker).toConstantValue(
       new MemoryBroker((message, reason) => config.logger.warn('message_dropped', { topic: message.topic, reason })),
     );
-    bind(TOKENS.Publisher).to(Publisher).inSingletonScope();
-    bind(TOKENS.SubscriberRunner).to(Subscribers).inSingletonScope();
+    singleton(bind, TOKENS.Publisher, Publisher);
+    singleton(bind, TOKENS.SubscriberRunner, Subscribers);
   });
 }

@@ -1,3 +1,4 @@
+import { Lazy } from '../connection/lazy.js';
 import type { KV, KvWatchOptions, NatsConnection } from 'nats';
 import type { DeregisterOptions, RegisterOptions, Registry, RegistryWatcher, ServiceRecord } from './registry.js';
 import { checkTtl, decodeEntry, encodeEntry, entriesOf, nodeKey, recordsOf, serviceKeyPrefix, serviceOfKey, type StoredEntry } from './stored-entry.js';
@@ -29,7 +30,7 @@ const DEFAULT_BUCKET_TTL_MS = 600_000;
 export class NATSRegistry implements Registry, ReplayCache {
   readonly name = 'nats';
   private connection: Promise<NatsConnection> | undefined;
-  private buckets: Promise<{ entries: KV; nonces: KV }> | undefined;
+  private readonly buckets = new Lazy(() => this.connect());
   private closed = false;
   private readonly changes = new ChangeHub((changed) => this.subscribe(changed));
 
@@ -73,7 +74,9 @@ export class NATSRegistry implements Registry, ReplayCache {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.options.connection === undefined && this.connection !== undefined) await (await this.connection).drain().catch(() => {});
+    // A connection that never opened has nothing to drain.
+    const connection = this.options.connection === undefined ? await this.connection?.catch(() => undefined) : undefined;
+    await connection?.drain().catch(() => {});
   }
 
   // One KV watch (updates only) per registry brings changes to watchers at once; expiry
@@ -103,18 +106,19 @@ export class NATSRegistry implements Registry, ReplayCache {
   }
 
   private open(): Promise<{ entries: KV; nonces: KV }> {
-    this.buckets ??= (async () => {
-      // The nats client is loaded on first use, so an app that never picks NATS never loads it.
-      this.connection =
-        this.options.connection !== undefined
-          ? Promise.resolve(this.options.connection)
-          : import('nats').then(({ connect }) => connect({ servers: this.options.url ?? 'nats://127.0.0.1:4222' }));
-      const js = (await this.connection).jetstream();
-      const bucket = this.options.bucket ?? DEFAULT_BUCKET;
-      const ttl = this.options.bucketTtlMs ?? DEFAULT_BUCKET_TTL_MS;
-      return { entries: await js.views.kv(bucket, { history: 1, ttl }), nonces: await js.views.kv(`${bucket}-nonces`, { history: 1, ttl }) };
-    })();
-    return this.buckets;
+    return this.buckets.get();
+  }
+
+  private async connect(): Promise<{ entries: KV; nonces: KV }> {
+    // The nats client is loaded on first use, so an app that never picks NATS never loads it.
+    this.connection =
+      this.options.connection !== undefined
+        ? Promise.resolve(this.options.connection)
+        : import('nats').then(({ connect }) => connect({ servers: this.options.url ?? 'nats://127.0.0.1:4222' }));
+    const js = (await this.connection).jetstream();
+    const bucket = this.options.bucket ?? DEFAULT_BUCKET;
+    const ttl = this.options.bucketTtlMs ?? DEFAULT_BUCKET_TTL_MS;
+    return { entries: await js.views.kv(bucket, { history: 1, ttl }), nonces: await js.views.kv(`${bucket}-nonces`, { history: 1, ttl }) };
   }
 
   // A watch that stops once it has delivered the initial values reads the bucket in one
