@@ -78,15 +78,19 @@ export function planGraph(dto: DtoClass): DtoPlan[] {
  * declared, or an array element that is not an object (so arrays of arrays fail).
  * Iterative; depth is bounded by the decoded value.
  */
-export function checkShape(dto: DtoClass, plain: object): FieldError[] {
+export function checkShape(dto: DtoClass, plain: object): readonly FieldError[] {
+  const root = planFor(dto);
+  // A flat DTO (the common case) needs only the key check, and allocates nothing when it passes.
+  if (root.nested.length === 0) {
+    for (const key of Object.keys(plain)) if (!root.properties.has(key)) return unknownKeys(root, plain, '', []).slice(0, MAX_FIELD_ERRORS);
+    return NO_FIELD_ERRORS;
+  }
   const errors: FieldError[] = [];
   const pending: Array<{ dto: DtoClass; value: object; path: string }> = [{ dto, value: plain, path: '' }];
   while (pending.length > 0 && errors.length < MAX_FIELD_ERRORS) {
     const { dto: cls, value, path } = pending.pop() as { dto: DtoClass; value: object; path: string };
     const plan = planFor(cls);
-    for (const key of Object.keys(value)) {
-      if (!plan.properties.has(key)) errors.push(fieldError(joinPath(path, key), 'whitelistValidation', `property ${key.slice(0, 64)} should not exist`));
-    }
+    unknownKeys(plan, value, path, errors);
     for (const property of plan.nested) {
       const child: unknown = Object.hasOwn(value, property.name) ? (value as Record<string, unknown>)[property.name] : undefined;
       const at = joinPath(path, property.name);
@@ -109,6 +113,15 @@ export function checkShape(dto: DtoClass, plain: object): FieldError[] {
     }
   }
   return errors.slice(0, MAX_FIELD_ERRORS);
+}
+
+const NO_FIELD_ERRORS: readonly FieldError[] = Object.freeze([]);
+
+function unknownKeys(plan: DtoPlan, value: object, path: string, errors: FieldError[]): FieldError[] {
+  for (const key of Object.keys(value)) {
+    if (!plan.properties.has(key)) errors.push(fieldError(joinPath(path, key), 'whitelistValidation', `property ${key.slice(0, 64)} should not exist`));
+  }
+  return errors;
 }
 
 function pushNested(pending: Array<{ dto: DtoClass; value: object; path: string }>, property: NestedProperty, value: object, path: string): void {

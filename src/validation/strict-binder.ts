@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { instanceToPlain, plainToInstance, type ClassTransformOptions } from 'class-transformer';
-import { getMetadataStorage, validate, type ValidatorOptions } from 'class-validator';
+import { getMetadataStorage, type ValidatorOptions } from 'class-validator';
 import type { FieldError } from '../errors/bastion-error.js';
 import { injectable } from 'inversify';
 import { badRequest } from '../errors/factories.js';
 import type { DtoClass } from '../metadata/models.js';
 import { checkShape, planGraph } from './dto-plan.js';
 import { BODY_PATH, fieldError, mergeFieldErrors, toFieldErrors } from './field-errors.js';
+import { validateNow } from './run-validation.js';
 import type { Binder } from './validation.js';
 
 /** class-transformer options for request bodies: no implicit conversion (B03), no defaults exposed. */
@@ -65,7 +66,9 @@ export class StrictBinder implements Binder {
     if (typeof instance !== 'object' || instance === null || Object.getPrototypeOf(instance) !== dto.prototype) {
       throw badRequest([fieldError(BODY_PATH, 'isInstance', 'the body could not be bound to the request type')]);
     }
-    const errors = await validate(instance, STRICT_VALIDATOR_OPTIONS);
+    // Awaited only when a constraint really answered with a promise: most DTOs cost none.
+    const pending = validateNow(instance, STRICT_VALIDATOR_OPTIONS);
+    const errors = Array.isArray(pending) ? pending : await pending;
     if (errors.length > 0 || structureErrors.length > 0) {
       // Below a value of the wrong shape, class-validator's paths describe nothing the caller sent.
       const refused = structureErrors.map((field) => `${field.path}.`);
@@ -82,7 +85,7 @@ export class StrictBinder implements Binder {
     for (const [index, item] of items.entries()) {
       if (typeof item !== 'object' || item === null || Object.getPrototypeOf(item) === Object.prototype) continue;
       if (!hasConstraints(item.constructor)) continue;
-      const errors = await validate(item as object, RESPONSE_VALIDATOR_OPTIONS);
+      const errors = await validateNow(item as object, RESPONSE_VALIDATOR_OPTIONS);
       const prefix = Array.isArray(value) ? `${index}.` : '';
       for (const field of toFieldErrors(errors)) fields.push({ ...field, path: prefix + field.path });
     }
