@@ -9,6 +9,9 @@ import { malformedFrame, type Frame } from './framing.js';
 import { DEFAULT_DRAIN_MS } from './options.js';
 import type { CallHandler, Listener, Reply, TransportOptions } from './transport.js';
 
+/** After the calls drained, how long clients get to close after a go-away (requests still on the wire are answered meanwhile). */
+export const GO_AWAY_GRACE_MS = 1_000;
+
 /** After draining, how long connections get to flush their last replies before being destroyed. */
 export const CLOSE_GRACE_MS = 1_000;
 
@@ -125,11 +128,15 @@ export class TLSListener implements Listener {
     // elsewhere. Closing only after the client did means no request is lost in flight.
     const goAway = new BastionError('BST_ERR_SERVER_SHUTTING_DOWN').toWire();
     for (const session of this.sessions) session.frames.send({ kind: 'error', callId: 0, error: goAway });
-    const wait = delay(drainMs);
+    const started = Date.now();
     const sessions = [...this.sessions].map((session) => session.gone);
     await Promise.race([Promise.all([Promise.allSettled([...this.inFlight]), ...sessions]), wait.promise]);
     wait.cancel();
     // server.close() only stops accepting: sockets already open would keep it (and the
+    // Bastion clients close at once when idle; a peer that ignores the go-away gets a short grace, not the whole drain.
+    const grace = delay(Math.max(0, Math.min(GO_AWAY_GRACE_MS, drainMs - (Date.now() - started))));
+    await Promise.race([Promise.all(sessions), grace.promise]);
+    grace.cancel();
     // process) alive forever, so every accepted connection is closed by hand, as Nest's
     // server-tcp learned the hard way.
     const reason = new BastionError('BST_ERR_SERVER_SHUTTING_DOWN');

@@ -21,6 +21,8 @@ class Item {
 
 let instances = 0;
 let failing = false;
+/** Which node started which handler, so a test can kill a node once calls are running on it. */
+const running: { node: number; endpoint: string }[] = [];
 let checks = 0;
 
 @Service({ name: 'inventory' })
@@ -30,6 +32,7 @@ class Inventory {
   @Idempotent()
   @Handler()
   async get(item: Item): Promise<{ sku: string; node: number }> {
+    running.push({ node: this.label, endpoint: 'get' });
     await new Promise((resolve) => setTimeout(resolve, item.slowMs));
     return { sku: item.sku, node: this.label };
   }
@@ -43,6 +46,7 @@ class Inventory {
 
   @Handler()
   async reserve(item: Item): Promise<{ sku: string; node: number }> {
+    running.push({ node: this.label, endpoint: 'reserve' });
     await new Promise((resolve) => setTimeout(resolve, item.slowMs));
     return { sku: item.sku, node: this.label };
   }
@@ -90,9 +94,14 @@ describe('RPCClient resilience', () => {
         await b.start();
         const caller = await client({ retry: { retries: 3, baseDelayMs: 5 } });
         const inventory = caller.client.proxy(Inventory);
-        const gets = Array.from({ length: 10 }, (_, i) => inventory.get({ sku: `g${i}`, slowMs: 300 }));
-        const reserves = Array.from({ length: 10 }, (_, i) => inventory.reserve({ sku: `r${i}`, slowMs: 300 }).catch((e: unknown) => e));
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        running.length = 0;
+        const gets = Array.from({ length: 10 }, (_, i) => inventory.get({ sku: `g${i}`, slowMs: 1000 }));
+        const reserves = Array.from({ length: 10 }, (_, i) => inventory.reserve({ sku: `r${i}`, slowMs: 1000 }).catch((e: unknown) => e));
+        const labelA = a.container.get(Inventory).label;
+        for (let i = 0; i < 400; i++) {
+          if (['get', 'reserve'].every((endpoint) => running.some((r) => r.node === labelA && r.endpoint === endpoint))) break;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
         await a.stop();
 
         const got = await Promise.all(gets);
