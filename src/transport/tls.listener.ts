@@ -130,13 +130,14 @@ export class TLSListener implements Listener {
     for (const session of this.sessions) session.frames.send({ kind: 'error', callId: 0, error: goAway });
     const started = Date.now();
     const sessions = [...this.sessions].map((session) => session.gone);
-    await Promise.race([Promise.all([Promise.allSettled([...this.inFlight]), ...sessions]), wait.promise]);
+    const wait = delay(drainMs);
+    await Promise.race([Promise.allSettled([...this.inFlight]), wait.promise]);
     wait.cancel();
-    // server.close() only stops accepting: sockets already open would keep it (and the
     // Bastion clients close at once when idle; a peer that ignores the go-away gets a short grace, not the whole drain.
     const grace = delay(Math.max(0, Math.min(GO_AWAY_GRACE_MS, drainMs - (Date.now() - started))));
     await Promise.race([Promise.all(sessions), grace.promise]);
     grace.cancel();
+    // server.close() only stops accepting: sockets already open would keep it (and the
     // process) alive forever, so every accepted connection is closed by hand, as Nest's
     // server-tcp learned the hard way.
     const reason = new BastionError('BST_ERR_SERVER_SHUTTING_DOWN');
