@@ -1,6 +1,8 @@
-import { ERROR_CATALOGUE, STATUS_TEXT, type ErrorCode, type ErrorId } from './catalogue.js';
+import { ERROR_CATALOGUE, LOCAL_ONLY_ERROR_IDS, STATUS_TEXT, type ErrorCode, type ErrorId } from './catalogue.js';
 
 const BRAND = Symbol.for('bastion.BastionError');
+const MAX_WIRE_FIELDS = 100;
+const MAX_WIRE_TEXT = 512;
 
 /** One failing field of a validated request: its path and the constraints it broke. */
 export interface FieldError {
@@ -37,7 +39,12 @@ export class BastionError extends Error implements WireError {
 
   constructor(id: ErrorId, detail?: string, extras: ErrorExtras = {}, options?: ErrorOptions) {
     const entry = ERROR_CATALOGUE[id];
+    // A 4xx is an answer for the peer, never logged with a stack: capturing one made a
+    // refusal (400, 429) dearer than a served call. 5xx keep theirs (and their cause) for the log.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (entry.code < 500) Error.stackTraceLimit = 0;
     super(detail ?? entry.message, options);
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'BastionError';
     this.id = id;
     this.code = entry.code;
@@ -45,7 +52,6 @@ export class BastionError extends Error implements WireError {
     this.detail = detail ?? entry.message;
     if (extras.fields !== undefined) this.fields = extras.fields;
     if (extras.retryAfterMs !== undefined) this.retryAfterMs = extras.retryAfterMs;
-    Object.defineProperty(this, BRAND, { value: true });
   }
 
   /** True for a BastionError from any copy of the package (a brand, not `instanceof`). */
@@ -61,19 +67,29 @@ export class BastionError extends Error implements WireError {
   /** Rebuilds an error received from a peer; an unknown id becomes an internal error. */
   static fromWire(wire: unknown): BastionError {
     const w = (typeof wire === 'object' && wire !== null ? wire : {}) as Partial<WireError>;
-    const id = typeof w.id === 'string' && Object.hasOwn(ERROR_CATALOGUE, w.id) ? (w.id as ErrorId) : 'BST_ERR_SERVER_INTERNAL';
+    const known = typeof w.id === 'string' && Object.hasOwn(ERROR_CATALOGUE, w.id) && !LOCAL_ONLY_ERROR_IDS.has(w.id);
+    const id = known ? (w.id as ErrorId) : 'BST_ERR_SERVER_INTERNAL';
     const detail = typeof w.detail === 'string' ? w.detail.slice(0, 4096) : undefined;
     const extras: { fields?: FieldError[]; retryAfterMs?: number } = {};
     if (Array.isArray(w.fields)) {
+      // A peer's list is bounded like the server's own (100 fields, short paths and texts).
       extras.fields = w.fields
+        .slice(0, MAX_WIRE_FIELDS)
         .filter((f): f is FieldError => typeof f === 'object' && f !== null && typeof f.path === 'string')
         .map((f) => ({
-          path: f.path,
-          constraints: Array.isArray(f.constraints) ? f.constraints.filter((c): c is string => typeof c === 'string') : [],
+          path: f.path.slice(0, MAX_WIRE_TEXT),
+          constraints: Array.isArray(f.constraints)
+            ? f.constraints.filter((c): c is string => typeof c === 'string').slice(0, MAX_WIRE_FIELDS).map((c) => c.slice(0, MAX_WIRE_TEXT))
+            : [],
         }));
     }
     if (typeof w.retryAfterMs === 'number' && Number.isFinite(w.retryAfterMs)) extras.retryAfterMs = w.retryAfterMs;
     return new BastionError(id, detail, extras);
+  }
+
+  static {
+    // On the prototype, not on each instance: a defineProperty per error cost as much as the rest of it.
+    Object.defineProperty(BastionError.prototype, BRAND, { value: true });
   }
 
   /** The wire form: identity, detail and declared extras only. */

@@ -45,13 +45,19 @@ export function toFieldErrors(errors: readonly ValidationError[]): FieldError[] 
 
 /** Joins lists of field errors, one entry per path with each constraint once, capped. */
 export function mergeFieldErrors(...lists: readonly (readonly FieldError[])[]): FieldError[] {
-  const byPath = new Map<string, Set<string>>();
-  for (const field of lists.flat()) {
-    const constraints = byPath.get(field.path) ?? new Set<string>();
-    for (const constraint of field.constraints) constraints.add(constraint);
-    byPath.set(field.path, constraints);
+  // Arrays, not Sets: a field has a handful of constraints, and this runs on every refusal.
+  const byPath = new Map<string, string[]>();
+  for (const list of lists) {
+    for (const field of list) {
+      let constraints = byPath.get(field.path);
+      if (constraints === undefined) {
+        if (byPath.size >= MAX_FIELD_ERRORS) continue;
+        byPath.set(field.path, (constraints = []));
+      }
+      for (const constraint of field.constraints) if (!constraints.includes(constraint)) constraints.push(constraint);
+    }
   }
-  return [...byPath].slice(0, MAX_FIELD_ERRORS).map(([path, constraints]) => ({ path, constraints: [...constraints] }));
+  return Array.from(byPath, ([path, constraints]) => ({ path, constraints }));
 }
 
 function describe(name: string, message: string): string {

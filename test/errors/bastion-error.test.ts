@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BastionError } from '../../src/errors/bastion-error.js';
+import { badRequest, internal, rateLimited } from '../../src/errors/factories.js';
+
+describe(BastionError.name, () => {
+  describe('constructor', () => {
+    describe('when the error is a refusal for the peer (4xx)', () => {
+      it('should capture no stack frames and stay an Error with its brand', () => {
+        for (const error of [badRequest([{ path: 'name', constraints: ['isString: name must be a string'] }]), rateLimited(250)]) {
+          assert.ok(error instanceof Error);
+          assert.ok(error instanceof BastionError);
+          assert.ok(BastionError.is(error));
+          assert.doesNotMatch(String(error.stack), /\n\s+at /);
+        }
+      });
+
+      it('should leave Error.stackTraceLimit as it found it', () => {
+        const before = Error.stackTraceLimit;
+        rateLimited(1);
+        assert.equal(Error.stackTraceLimit, before);
+        assert.match(String(new Error('probe').stack), /\n\s+at /);
+      });
+    });
+
+    describe('when the error is an internal fault (5xx)', () => {
+      it('should keep its stack and its cause for the log', () => {
+        const cause = new TypeError('disk on fire');
+        const error = internal(cause);
+        assert.match(String(error.stack), /\n\s+at /);
+        assert.equal(error.cause, cause);
+        assert.equal(JSON.stringify(error.toWire()).includes('disk on fire'), false);
+      });
+    });
+  });
+
+  describe('.is', () => {
+    describe('when given a rebuilt wire error or a look-alike', () => {
+      it('should brand real errors only', () => {
+        assert.ok(BastionError.is(BastionError.fromWire(rateLimited(5).toWire())));
+        assert.equal(BastionError.is({ id: 'BST_ERR_RATELIMIT_EXCEEDED', code: 429 }), false);
+        assert.equal(BastionError.is(new Error('plain')), false);
+      });
+    });
+  });
+});
