@@ -43,6 +43,21 @@ export const ERROR_CATALOGUE = {
   BST_ERR_BOOT_INVALID_CONFIG: { code: 500, message: 'The application configuration is invalid' },
 } as const satisfies Record<string, { code: ErrorCode; message: string }>;
 
+/**
+ * Ids only the calling side produces (it never reached, or never trusted, a server). A
+ * server never sends them: one that arrives from a peer is a forwarded downstream failure
+ * or a lie, and is read as an internal error, so it cannot make a client believe the call
+ * never ran and retry a handler that did run (attack round 2, F2).
+ */
+export const LOCAL_ONLY_ERROR_IDS: ReadonlySet<string> = new Set([
+  'BST_ERR_CLIENT_NO_NODES',
+  'BST_ERR_CLIENT_CONNECTION',
+  'BST_ERR_CLIENT_ENCODE',
+  'BST_ERR_CLIENT_CIRCUIT_OPEN',
+  'BST_ERR_SECURITY_SERVER_IDENTITY',
+  'BST_ERR_TRANSPORT_CLOSED',
+]);
+
 /** Every error id in the catalogue. */
 export type ErrorId = keyof typeof ERROR_CATALOGUE;
 
