@@ -15,6 +15,9 @@ class ClockedTokenBucket extends TokenBucket {
   constructor(
     policy: RateLimitPolicy,
     private readonly clock: Clock,
+    /** The table holding this bucket and its key there, so an eviction can remove it. */
+    readonly table: Map<string, ClockedTokenBucket>,
+    readonly key: string,
   ) {
     super({ bucketSize: policy.bucketSize, tokensPerInterval: policy.tokensPerInterval, interval: policy.intervalMs });
     // limiter starts a bucket empty, which would refuse the first calls of every new key.
@@ -48,8 +51,14 @@ class ClockedTokenBucket extends TokenBucket {
 export class MemoryRateLimiter implements RateLimiter {
   readonly name = 'memory';
   private readonly options: RateLimiterOptions;
-  private readonly buckets = new Map<string, ClockedTokenBucket>();
-  private readonly shapes = new WeakMap<RateLimitPolicy, string>();
+  // One table of buckets per bucket shape, so a lookup hashes the caller's key alone: the
+  // wrapper's keys are long-lived strings whose hash V8 caches, where `shape + key` was a
+  // new string to hash on every call.
+  private readonly byShape = new Map<string, Map<string, ClockedTokenBucket>>();
+  private readonly tables = new WeakMap<RateLimitPolicy, Map<string, ClockedTokenBucket>>();
+  // Every bucket, least recently used first: a Set keeps insertion order, like the old Map.
+  private readonly recency = new Set<ClockedTokenBucket>();
+  private newest: ClockedTokenBucket | undefined;
 
   constructor(
     @inject(TOKENS.RateLimiterOptions) options: RateLimiterOptions,
@@ -60,7 +69,7 @@ export class MemoryRateLimiter implements RateLimiter {
 
   /** How many buckets are kept now; never more than `maxBuckets`. */
   get size(): number {
-    return this.buckets.size;
+    return this.recency.size;
   }
 
   /**
@@ -69,43 +78,65 @@ export class MemoryRateLimiter implements RateLimiter {
    * instead of returning a wait that would never end (B21).
    */
   async take(claims: readonly BucketClaim[]): Promise<TakeResult> {
-    for (const { policy } of claims) checkClaim(policy);
-    const buckets = claims.map(({ key, policy }) => this.bucket(key, policy));
+    // Every policy is checked before any bucket is made or touched.
+    const tables = claims.map(({ policy }) => this.table(policy));
+    const buckets = claims.map(({ key, policy }, i) => this.bucket(tables[i] as Map<string, ClockedTokenBucket>, key, policy));
     // Check every bucket, then debit every bucket, in one synchronous step: concurrent
     // calls cannot spend one token twice (B23), and a refusal takes from none (B21).
     let retryAfterMs = 0;
-    buckets.forEach((bucket, i) => {
+    for (let i = 0; i < buckets.length; i++) {
+      const bucket = buckets[i] as ClockedTokenBucket;
       const cost = (claims[i] as BucketClaim).policy.cost;
       bucket.drip();
       if (bucket.content < cost) retryAfterMs = Math.max(retryAfterMs, bucket.waitMs(cost));
-    });
+    }
     const allowed = retryAfterMs === 0;
-    if (allowed) buckets.forEach((bucket, i) => (bucket.content -= (claims[i] as BucketClaim).policy.cost));
-    const remaining = Math.min(...buckets.map((bucket) => Math.max(0, Math.floor(bucket.content))));
+    let remaining = Infinity;
+    for (let i = 0; i < buckets.length; i++) {
+      const bucket = buckets[i] as ClockedTokenBucket;
+      if (allowed) bucket.content -= (claims[i] as BucketClaim).policy.cost;
+      remaining = Math.min(remaining, Math.max(0, Math.floor(bucket.content)));
+    }
     return { allowed, remaining, retryAfterMs };
   }
 
-  private bucket(key: string, policy: RateLimitPolicy): ClockedTokenBucket {
-    const id = this.shape(policy) + key;
-    let bucket = this.buckets.get(id);
+  private bucket(table: Map<string, ClockedTokenBucket>, key: string, policy: RateLimitPolicy): ClockedTokenBucket {
+    let bucket = table.get(key);
     if (bucket === undefined) {
-      bucket = new ClockedTokenBucket(policy, this.clock);
-      if (this.buckets.size >= this.options.maxBuckets) this.buckets.delete(this.buckets.keys().next().value as string);
-    } else {
-      // Re-inserting moves the key to the young end of the Map's insertion order: an O(1) LRU.
-      this.buckets.delete(id);
+      if (this.recency.size >= this.options.maxBuckets) this.evictOldest();
+      bucket = new ClockedTokenBucket(policy, this.clock, table, key);
+      table.set(key, bucket);
+      this.recency.add(bucket);
+    } else if (bucket !== this.newest) {
+      // Re-inserting moves the bucket to the young end of the Set's order: an O(1) LRU,
+      // skipped when a run of calls keeps hitting the same bucket.
+      this.recency.delete(bucket);
+      this.recency.add(bucket);
     }
-    this.buckets.set(id, bucket);
+    this.newest = bucket;
     return bucket;
   }
 
-  // Policies are frozen objects made once per endpoint, so the shape string is made once too.
-  private shape(policy: RateLimitPolicy): string {
-    let shape = this.shapes.get(policy);
-    if (shape === undefined) {
-      shape = policyShape(policy);
-      this.shapes.set(policy, shape);
-    }
-    return shape;
+  private evictOldest(): void {
+    const oldest = this.recency.values().next().value as ClockedTokenBucket;
+    this.recency.delete(oldest);
+    oldest.table.delete(oldest.key);
+    if (oldest === this.newest) this.newest = undefined;
+  }
+
+  /**
+   * The bucket table of a policy's shape, checked with `checkClaim` first. Only a frozen
+   * policy (every policy `@RateLimit` makes) is remembered as checked: a hand-built one
+   * could change after its check, so it is checked on every call.
+   */
+  private table(policy: RateLimitPolicy): Map<string, ClockedTokenBucket> {
+    const known = this.tables.get(policy);
+    if (known !== undefined) return known;
+    checkClaim(policy);
+    const shape = policyShape(policy);
+    let table = this.byShape.get(shape);
+    if (table === undefined) this.byShape.set(shape, (table = new Map()));
+    if (Object.isFrozen(policy)) this.tables.set(policy, table);
+    return table;
   }
 }

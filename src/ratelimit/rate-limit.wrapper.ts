@@ -3,12 +3,13 @@ import { rateLimited } from '../errors/factories.js';
 import type { RateLimitPolicy } from '../metadata/models.js';
 import type { CallContext, EndpointDescriptor, HandlerWrapper, Next, WrapperFactory } from '../server/server.js';
 import { rateLimitPolicyProblem } from './options.js';
-import type { BucketClaim, RateLimiter, RateLimitMetrics } from './ratelimit.js';
+import type { BucketClaim, RateLimiter, RateLimitMetrics, RateLimitOutcome, TakeResult } from './ratelimit.js';
 import { WaitQueue } from './wait-queue.js';
 
 type KeyOf = (ctx: CallContext) => string;
 
-function keyOf(policy: RateLimitPolicy, endpoint: EndpointDescriptor, level: string): KeyOf {
+/** A bucket key: fixed for the endpoint (a string made once), or made per call from the verified caller. */
+function keyOf(policy: RateLimitPolicy, endpoint: EndpointDescriptor, level: string): string | KeyOf {
   const { service } = endpoint;
   const name = `${service}/${endpoint.endpoint}`;
   const key = policy.key;
@@ -24,16 +25,23 @@ function keyOf(policy: RateLimitPolicy, endpoint: EndpointDescriptor, level: str
   switch (key) {
     case 'peer': {
       const prefix = `${level}peer:${name}:`;
+      // One key string per verified identity (frozen, made once per connection), not one per call.
+      const byIdentity = new WeakMap<object, string>();
       return (ctx) => {
         const { identity, authorized } = ctx.peer;
-        return identity !== undefined && authorized ? prefix + identity.name : `${level}anon:${ctx.peer.remoteAddress}`;
+        if (identity === undefined || !authorized) return `${level}anon:${ctx.peer.remoteAddress}`;
+        let id = byIdentity.get(identity);
+        if (id === undefined) {
+          id = prefix + identity.name;
+          if (Object.isFrozen(identity)) byIdentity.set(identity, id);
+        }
+        return id;
       };
     }
     case 'global':
     case 'service':
     case 'endpoint': {
-      const fixed = level + (key === 'global' ? 'global' : key === 'service' ? `svc:${service}` : `ep:${name}`);
-      return () => fixed;
+      return level + (key === 'global' ? 'global' : key === 'service' ? `svc:${service}` : `ep:${name}`);
     }
     default:
       throw new BastionError('BST_ERR_BOOT_INVALID_CONFIG', `${name}: unknown rate-limit key '${String(key)}'`);
@@ -49,7 +57,8 @@ function keyOf(policy: RateLimitPolicy, endpoint: EndpointDescriptor, level: str
  * In `reject` mode a call over the limit fails at once with a `429` carrying
  * `retryAfterMs`; in `wait` mode (the method's policy decides, else the class's) it
  * queues FIFO for all its buckets for up to `maxWaitMs`, or the caller's deadline if
- * sooner. The handler never runs for a refused call.
+ * sooner. A call whose signal aborts (deadline, cancel frame, disconnect) leaves the
+ * line at once and is counted `abandoned`. The handler never runs for a refused or abandoned call.
  *
  * @see docs/security/rate-limiting.md
  */
@@ -66,18 +75,39 @@ export function rateLimitWrapper(limiter: RateLimiter, metrics?: RateLimitMetric
     // The class policy comes first and keeps plain keys, so its buckets are shared by every
     // endpoint of the class; a method policy beside it gets its own even with the same key kind.
     const keys = policies.map((policy, i) => keyOf(policy, endpoint, i > 0 ? 'm|' : ''));
+    // Global, service and endpoint keys make the same claims on every call: built once.
+    const fixedClaims = keys.every((key) => typeof key === 'string')
+      ? Object.freeze(policies.map((policy, i) => Object.freeze({ key: keys[i] as string, policy })))
+      : undefined;
+    const claimsOf = (ctx: CallContext): readonly BucketClaim[] =>
+      fixedClaims ??
+      policies.map((policy, i) => {
+        const key = keys[i] as string | KeyOf;
+        return { key: typeof key === 'string' ? key : key(ctx), policy };
+      });
     const keyKind = policies.map((p) => (typeof p.key === 'function' ? 'custom' : p.key)).join('+');
     // The most specific policy (the method's, else the class's) decides whether calls wait.
     const { mode, maxWaitMs } = policies[policies.length - 1] as RateLimitPolicy;
     const wait = mode === 'wait';
-    const report = (allowed: boolean) =>
-      metrics?.record({ service: endpoint.service, endpoint: endpoint.endpoint, keyKind, outcome: allowed ? 'allowed' : 'rejected' });
+    const report = (outcome: RateLimitOutcome) => metrics?.record({ service: endpoint.service, endpoint: endpoint.endpoint, keyKind, outcome });
     return async (ctx: CallContext, next: Next) => {
-      const claims: BucketClaim[] = policies.map((policy, i) => ({ key: (keys[i] as KeyOf)(ctx), policy }));
+      const claims = claimsOf(ctx);
       // Waiting past the caller's own deadline would spend tokens on a call nobody awaits.
       const waitMs = ctx.timeoutMs > 0 ? Math.min(maxWaitMs, ctx.timeoutMs) : maxWaitMs;
-      const result = await queue.take(claims, wait, waitMs);
-      report(result.allowed);
+      let result: TakeResult;
+      try {
+        // A call whose caller cancelled or went away leaves the line at once (attack F3).
+        result = await queue.take(claims, wait, waitMs, ctx.signal);
+      } catch (error) {
+        if (ctx.signal.aborted) report('abandoned');
+        throw error;
+      }
+      if (ctx.signal.aborted) {
+        // Abandoned while its tokens were being taken: they stay spent, but the handler does not run.
+        report('abandoned');
+        throw ctx.signal.reason as Error;
+      }
+      report(result.allowed ? 'allowed' : 'rejected');
       if (!result.allowed) throw rateLimited(result.retryAfterMs);
       return next();
     };
