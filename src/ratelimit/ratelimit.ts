@@ -31,8 +31,8 @@ export interface RateLimiter {
   close?(): Promise<void>;
 }
 
-/** What a wrapper decided for one call. */
-export type RateLimitOutcome = 'allowed' | 'rejected' | 'shed';
+/** What a wrapper decided for one call; `abandoned`: its caller cancelled or went away while it waited. */
+export type RateLimitOutcome = 'allowed' | 'rejected' | 'shed' | 'abandoned';
 
 /** One decision, as reported to RateLimitMetrics. */
 export interface RateLimitEvent {

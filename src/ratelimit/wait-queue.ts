@@ -6,6 +6,8 @@ interface Waiter {
   readonly deadline: number;
   readonly timer: NodeJS.Timeout;
   readonly settle: (result: TakeResult | Error) => void;
+  /** Stops listening to the call's signal once the waiter has left the line. */
+  readonly detach: () => void;
 }
 
 interface Line {
@@ -21,7 +23,9 @@ interface Line {
  * WaitQueue serves `wait`-mode calls in arrival order, one line per bucket set. Only the
  * head of a line takes tokens, so a costly call is never starved by cheap calls behind
  * it (B21). A call that cannot be served within its maximum wait is refused as soon as
- * that is known, and a line with no waiter holds no timer and no map entry.
+ * that is known, a call whose signal aborts (cancelled, disconnected, past its deadline)
+ * leaves the line at once without taking tokens (attack F3), and a line with no waiter
+ * holds no timer and no map entry.
  */
 export class WaitQueue {
   private readonly lines = new Map<string, Line>();
@@ -38,13 +42,21 @@ export class WaitQueue {
     return count;
   }
 
-  /** Takes the claims now (`wait` false), or queues for them in the line of their keys. */
-  take(claims: readonly BucketClaim[], wait: boolean, maxWaitMs: number): Promise<TakeResult> {
-    return wait ? this.acquire(claims.map((c) => c.key).join('\u0000'), claims, maxWaitMs) : this.limiter.take(claims);
+  /**
+   * Takes the claims now (`wait` false), or queues for them in the line of their keys.
+   * Rejects with `signal.reason`, taking nothing, if `signal` is or becomes aborted first.
+   */
+  take(claims: readonly BucketClaim[], wait: boolean, maxWaitMs: number, signal?: AbortSignal): Promise<TakeResult> {
+    if (wait) return this.acquire(claims.map((c) => c.key).join('\u0000'), claims, maxWaitMs, signal);
+    return signal?.aborted === true ? Promise.reject(abortReason(signal)) : this.limiter.take(claims);
   }
 
-  /** Resolves when the claims were taken, or with a refusal once `maxWaitMs` cannot be met. */
-  acquire(lineKey: string, claims: readonly BucketClaim[], maxWaitMs: number): Promise<TakeResult> {
+  /**
+   * Resolves when the claims were taken, or with a refusal once `maxWaitMs` cannot be met;
+   * rejects with `signal.reason` as soon as `signal` aborts, and the waiter leaves the line.
+   */
+  acquire(lineKey: string, claims: readonly BucketClaim[], maxWaitMs: number, signal?: AbortSignal): Promise<TakeResult> {
+    if (signal?.aborted === true) return Promise.reject(abortReason(signal));
     let line = this.lines.get(lineKey);
     if (line === undefined) this.lines.set(lineKey, (line = { waiters: [], queued: new Map(), retry: undefined, busy: false, lastRetryAfterMs: 1 }));
     const owner = line;
@@ -54,24 +66,30 @@ export class WaitQueue {
       return Promise.resolve(refused(leastWaitMs));
     }
     return new Promise<TakeResult>((resolve, reject) => {
+      const onAbort = () => this.leave(lineKey, owner, waiter, abortReason(signal as AbortSignal));
       const waiter: Waiter = {
         claims,
         deadline: this.clock.now() + maxWaitMs,
-        timer: setTimeout(() => this.expire(lineKey, owner, waiter), maxWaitMs),
+        timer: setTimeout(() => this.leave(lineKey, owner, waiter, refused(owner.lastRetryAfterMs)), maxWaitMs),
         settle: (result) => (result instanceof Error ? reject(result) : resolve(result)),
+        detach: () => signal?.removeEventListener('abort', onAbort),
       };
+      signal?.addEventListener('abort', onAbort, { once: true });
       owner.waiters.push(waiter);
       count(owner, claims, 1);
       this.pump(lineKey, owner);
     });
   }
 
-  private expire(lineKey: string, line: Line, waiter: Waiter): void {
+  /** Takes a waiter out of the line before its turn: its time is up or its call was abandoned. */
+  private leave(lineKey: string, line: Line, waiter: Waiter, result: TakeResult | Error): void {
     const index = line.waiters.indexOf(waiter);
     if (index < 0) return;
     line.waiters.splice(index, 1);
     count(line, waiter.claims, -1);
-    waiter.settle(refused(line.lastRetryAfterMs));
+    clearTimeout(waiter.timer);
+    waiter.detach();
+    waiter.settle(result);
     if (index === 0) {
       clearTimeout(line.retry);
       line.retry = undefined;
@@ -90,8 +108,8 @@ export class WaitQueue {
     this.limiter.take(head.claims).then(
       (result) => {
         line.busy = false;
-        // The head may have expired while the take was in flight; its tokens are then
-        // handed to nobody, which errs on the side of the limit.
+        // The head may have expired or been abandoned while the take was in flight; its
+        // tokens are then handed to nobody, which errs on the side of the limit.
         if (line.waiters[0] !== head) return this.pump(lineKey, line);
         if (result.allowed) return this.finish(lineKey, line, head, result);
         line.lastRetryAfterMs = result.retryAfterMs;
@@ -113,6 +131,7 @@ export class WaitQueue {
     line.waiters.shift();
     count(line, head.claims, -1);
     clearTimeout(head.timer);
+    head.detach();
     head.settle(result);
     this.pump(lineKey, line);
   }
@@ -122,6 +141,12 @@ export class WaitQueue {
     clearTimeout(line.retry);
     if (this.lines.get(lineKey) === line) this.lines.delete(lineKey);
   }
+}
+
+// A signal aborted without a reason still refuses the call with an Error, never a bare value.
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error('The call was abandoned');
 }
 
 function refused(retryAfterMs: number): TakeResult {

@@ -95,6 +95,49 @@ describe(WaitQueue.name, () => {
       });
     });
 
+    describe("when a waiter's signal aborts while it stands in line (attack F3)", () => {
+      it('should reject it at once with the signal reason, take no tokens for it, and serve the next waiter', async () => {
+        const p = policy({ tokensPerInterval: 1, intervalMs: 200, bucketSize: 1 });
+        const first = await queue.take(claim(p), true, 5000);
+        assert.equal(first.allowed, true);
+        const controller = new AbortController();
+        const abandoned = queue.take(claim(p), true, 5000, controller.signal);
+        const behind = queue.take(claim(p), true, 5000);
+        assert.equal(queue.waiting, 2);
+        const reason = new BastionError('BST_ERR_TRANSPORT_CLOSED', 'gone');
+        controller.abort(reason);
+        await assert.rejects(abandoned, (e) => e === reason);
+        assert.equal(queue.waiting, 1, 'the abandoned waiter left the line');
+        assert.equal((await behind).allowed, true, 'the waiter behind got the token the abandoned one would have had');
+        assert.equal((await limiter.take(claim(p))).allowed, false, 'exactly two tokens were taken');
+      });
+
+      it('should free the room it held in the line, so a newcomer is not refused on arrival', async () => {
+        const p = policy({ tokensPerInterval: 1, intervalMs: 100, bucketSize: 1 });
+        assert.equal((await limiter.take(claim(p))).allowed, true);
+        const controllers = Array.from({ length: 3 }, () => new AbortController());
+        // Three waiters fill a 250 ms line: the third is served 200 ms out at best.
+        const flood = controllers.map((c) => queue.take(claim(p), true, 250, c.signal).catch((e: unknown) => e));
+        assert.equal(queue.waiting, 3);
+        assert.equal((await queue.take(claim(p), true, 250)).allowed, false, 'the line is full');
+        for (const c of controllers) c.abort(new Error('gone'));
+        assert.ok((await Promise.all(flood)).every((e) => e instanceof Error && e.message === 'gone'));
+        assert.equal(queue.waiting, 0);
+        assert.equal((await queue.take(claim(p), true, 250)).allowed, true);
+      });
+    });
+
+    describe('when the signal is aborted before the call arrives', () => {
+      it('should reject in either mode without taking a token', async () => {
+        const p = policy({ bucketSize: 1, tokensPerInterval: 1, intervalMs: 60_000 });
+        const controller = new AbortController();
+        controller.abort(new Error('cancelled'));
+        await assert.rejects(queue.take(claim(p), true, 1000, controller.signal), /cancelled/);
+        await assert.rejects(queue.take(claim(p), false, 0, controller.signal), /cancelled/);
+        assert.equal((await queue.take(claim(p), false, 0)).allowed, true, 'the one token is still there');
+      });
+    });
+
     describe('when wait is false', () => {
       it('should answer at once without queueing', async () => {
         const p = policy({ bucketSize: 1, tokensPerInterval: 1, intervalMs: 60_000 });
