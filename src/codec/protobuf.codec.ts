@@ -4,6 +4,7 @@ import { BastionError } from '../errors/bastion-error.js';
 import { internal } from '../errors/factories.js';
 import type { BodyContext, Codec, CodecLimits } from './codec.js';
 import { checkBodySize, decodeFailed, unsupportedContentType } from './codec-errors.js';
+import { checkWireTypes } from './protobuf-wire.js';
 import { toPlainData } from './sanitize.js';
 import { checkDecodedValue } from './value-check.js';
 
@@ -79,9 +80,11 @@ export class ProtobufCodec implements Codec {
     const type = this.typeOf(context);
     let value: unknown;
     try {
+      checkWireTypes(type, bytes);
       value = type.toObject(type.decode(new StrictReader(bytes)), TO_OBJECT);
     } catch (error) {
-      // Wrong wire types, truncation and recursion too deep for the decoder all land here.
+      // Wrong wire types (which protobufjs would drop as unknown fields, attack F8), truncation
+      // and recursion too deep for the decoder all land here.
       throw decodeFailed('The request body is not a valid protobuf message', error);
     }
     checkDecodedValue(value, limits);
