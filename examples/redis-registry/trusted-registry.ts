@@ -4,20 +4,20 @@ import { ConsoleLogger } from '../../src/logging/logger.js';
 import { RedisRegistry } from '../../src/registry/redis.registry.js';
 import { identityBindingCheck, signedRegistrationCheck, sourceAddressCheck } from '../../src/registry/validating/checks.js';
 import { resolveRegistryPolicy } from '../../src/registry/validating/policy.js';
-import { createRegistrationKeys, RegistrationTokenSigner } from '../../src/registry/validating/registration-token.js';
+import { createRegistrationKeys, RegistrationTokenSigner, trustedKeyEntry } from '../../src/registry/validating/registration-token.js';
 import { ValidatingRegistry } from '../../src/registry/validating/validating.registry.js';
 import { RoundRobinSelector } from '../../src/selector/round-robin.selector.js';
 
 /** Registers `orders` with a signed token and selects it back through the validating registry. */
 export async function runTrustedRegistry(url = 'redis://127.0.0.1:6379'): Promise<string> {
-  const keys = createRegistrationKeys('2026-12');
+  const keys = createRegistrationKeys('2026-12', ['orders']);
   const store = new RedisRegistry({ url, prefix: `example-${process.pid}` });
   const registry = new ValidatingRegistry(
     store,
     resolveRegistryPolicy({
       allowServices: ['orders'],
       checks: [
-        signedRegistrationCheck({ keys: { [keys.kid]: keys.publicKey }, replayCache: store, clockSkewMs: 5_000 }),
+        signedRegistrationCheck({ keys: trustedKeyEntry(keys), replayCache: store, clockSkewMs: 5_000 }),
         identityBindingCheck(),
         sourceAddressCheck(['127.0.0.0/8', '::1/128']),
       ],

@@ -13,13 +13,26 @@ export interface NATSRegistryOptions {
   readonly connection?: NatsConnection;
   /** The KV bucket of node entries; its nonce bucket is `<bucket>-nonces`. */
   readonly bucket?: string;
-  /** The bucket's own ttl: the longest any entry or nonce survives, whatever it asked for. */
+  /** The entry bucket's own ttl: the longest any entry survives, whatever it asked for. */
   readonly bucketTtlMs?: number;
+  /**
+   * The nonce bucket's ttl: it must outlive every token, so it is at least `longestNonceTtlMs`
+   * of the signed-registration check's limits. Default 15 min (10 min lifetime + 3 × 30 s skew, rounded up).
+   */
+  readonly nonceTtlMs?: number;
   readonly watchIntervalMs?: number;
 }
 
 const DEFAULT_BUCKET = 'bastion-registry';
 const DEFAULT_BUCKET_TTL_MS = 600_000;
+const DEFAULT_NONCE_TTL_MS = 900_000;
+
+interface Buckets {
+  readonly entries: KV;
+  readonly nonces: KV;
+  /** How long the nonce bucket really keeps a nonce; 0 is forever. */
+  readonly nonceTtlMs: number;
+}
 
 /**
  * NATSRegistry keeps one KV entry per node in a JetStream bucket whose ttl bounds every
@@ -34,7 +47,12 @@ export class NATSRegistry implements Registry, ReplayCache {
   private closed = false;
   private readonly changes = new ChangeHub((changed) => this.subscribe(changed));
 
-  constructor(private readonly options: NATSRegistryOptions = {}) {}
+  constructor(private readonly options: NATSRegistryOptions = {}) {
+    for (const name of ['bucketTtlMs', 'nonceTtlMs'] as const) {
+      const value = options[name];
+      if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) throw new RangeError(`NATSRegistry ${name} must be a positive integer`);
+    }
+  }
 
   async register(record: ServiceRecord, options: RegisterOptions): Promise<void> {
     checkTtl(options.ttlMs);
@@ -59,8 +77,10 @@ export class NATSRegistry implements Registry, ReplayCache {
     return watchRegistry(this, service, this.options.watchIntervalMs ?? PUSHED_WATCH_INTERVAL_MS, this.changes.feed(service));
   }
 
-  async claim(nonce: string, _ttlMs: number): Promise<boolean> {
-    const { nonces } = await this.open();
+  async claim(nonce: string, ttlMs: number): Promise<boolean> {
+    const { nonces, nonceTtlMs } = await this.open();
+    // A nonce the bucket would drop before its token expires would let the token be replayed (F5).
+    if (nonceTtlMs !== 0 && ttlMs > nonceTtlMs) throw new RangeError(`nonce bucket keeps nonces ${nonceTtlMs} ms, shorter than the token needs (${Math.ceil(ttlMs)} ms)`);
     try {
       await nonces.create(Buffer.from(nonce).toString('hex'), new Uint8Array([1]));
       return true;
@@ -105,11 +125,11 @@ export class NATSRegistry implements Registry, ReplayCache {
     return nodeKey(entry.head.name, entry.head.version, entry.node.id);
   }
 
-  private open(): Promise<{ entries: KV; nonces: KV }> {
+  private open(): Promise<Buckets> {
     return this.buckets.get();
   }
 
-  private async connect(): Promise<{ entries: KV; nonces: KV }> {
+  private async connect(): Promise<Buckets> {
     // The nats client is loaded on first use, so an app that never picks NATS never loads it.
     this.connection =
       this.options.connection !== undefined
@@ -118,7 +138,15 @@ export class NATSRegistry implements Registry, ReplayCache {
     const js = (await this.connection).jetstream();
     const bucket = this.options.bucket ?? DEFAULT_BUCKET;
     const ttl = this.options.bucketTtlMs ?? DEFAULT_BUCKET_TTL_MS;
-    return { entries: await js.views.kv(bucket, { history: 1, ttl }), nonces: await js.views.kv(`${bucket}-nonces`, { history: 1, ttl }) };
+    const wanted = this.options.nonceTtlMs ?? DEFAULT_NONCE_TTL_MS;
+    const entries = await js.views.kv(bucket, { history: 1, ttl });
+    const nonces = await js.views.kv(`${bucket}-nonces`, { history: 1, ttl: wanted });
+    // An existing bucket keeps its own config whatever is asked here, so its ttl is read back.
+    const nonceTtlMs = (await nonces.status()).ttl;
+    if (nonceTtlMs !== 0 && nonceTtlMs < wanted) {
+      throw new RangeError(`NATS bucket ${bucket}-nonces keeps nonces ${nonceTtlMs} ms, less than the ${wanted} ms asked for; recreate it or lower nonceTtlMs`);
+    }
+    return { entries, nonces, nonceTtlMs };
   }
 
   // A watch that stops once it has delivered the initial values reads the bucket in one

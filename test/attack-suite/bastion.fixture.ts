@@ -48,7 +48,7 @@ export class BastionSetup {
 
   /** The checks every process of the deployment runs: signed tokens, nonces in Redis, identity binding. */
   checks(store: RedisRegistry | NATSRegistry = this.store): RegistrationCheck[] {
-    return [signedRegistrationCheck({ keys: { [this.keys.kid]: this.keys.publicKey }, replayCache: store }), identityBindingCheck()];
+    return [signedRegistrationCheck({ keys: { [this.keys.kid]: { publicKey: this.keys.publicKey, services: ['accounts'] } }, replayCache: store }), identityBindingCheck()];
   }
 
   /** The registry as the deployment's policy sees it, for a party writing through it. */

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { connect, type NatsConnection } from 'nats';
 import type { Registry } from '../../src/registry/registry.js';
 import { conformanceNode, conformanceRecord, nextEvent } from '../conformance/registry.conformance.js';
 import { randomBytes } from 'node:crypto';
@@ -86,4 +87,33 @@ export function describePushedWatch(create: () => Registry): void {
       });
     });
   });
+}
+
+/**
+ * One NATS connection for the enclosing `describe`, opened before its tests; afterwards every
+ * bucket `nextBucket` handed out (and its nonce bucket) is deleted and the connection drained.
+ */
+export function useNatsBuckets(label: string): { connection: () => NatsConnection; nextBucket: () => string; track: (...names: string[]) => void } {
+  const base = runId(label);
+  const buckets: string[] = [];
+  let connection: NatsConnection | undefined;
+  let count = 0;
+  before(async () => {
+    connection = await connect({ servers: '127.0.0.1:4222' });
+  });
+  after(async () => {
+    if (connection === undefined) return;
+    const jsm = await connection.jetstreamManager();
+    for (const name of buckets) await jsm.streams.delete(`KV_${name}`).catch(() => false);
+    await connection.drain();
+  });
+  return {
+    connection: () => connection as NatsConnection,
+    nextBucket: () => {
+      const name = `${base}-${count++}`;
+      buckets.push(name, `${name}-nonces`);
+      return name;
+    },
+    track: (...names) => buckets.push(...names),
+  };
 }

@@ -36,7 +36,7 @@ describe(FileRegistry.name, () => {
         const directory = join(root, 'open');
         mkdirSync(directory);
         chmodSync(directory, 0o777);
-        assert.throws(() => new FileRegistry({ directory }), /writable by every user/);
+        assert.throws(() => new FileRegistry({ directory }), /writable by its group or every user/);
       });
     });
   });

@@ -27,7 +27,7 @@ const attackerKeys = createRegistrationKeys('k1');
 const TTL = { ttlMs: 30_000 };
 
 function trusting(inner: Registry, logger: RecordingLogger): ValidatingRegistry {
-  return new ValidatingRegistry(inner, resolveRegistryPolicy({ allowServices: ['orders'], checks: [signedRegistrationCheck({ keys: { k1: keys.publicKey }, ...('claim' in inner ? { replayCache: inner as unknown as ReplayCache } : {}) })] }), logger);
+  return new ValidatingRegistry(inner, resolveRegistryPolicy({ allowServices: ['orders'], checks: [signedRegistrationCheck({ keys: { k1: { publicKey: keys.publicKey, services: ['orders'] } }, ...('claim' in inner ? { replayCache: inner as unknown as ReplayCache } : {}) })] }), logger);
 }
 
 const forgeries: [string, () => ServiceRecord][] = [

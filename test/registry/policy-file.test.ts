@@ -26,7 +26,7 @@ describe('registryPolicyFromJSON', () => {
         sourceAddresses: ['10.0.0.0/24'],
         identityBinding: true,
         requiredMetadata: { tier: ['gold'] },
-        signedRegistration: { keys: { k1: keys.publicKey }, clockSkewMs: 2000 },
+        signedRegistration: { keys: { k1: { publicKey: keys.publicKey, services: ['orders'] } }, clockSkewMs: 2000 },
       }));
       const policy = await loadRegistryPolicyFile(path);
       assert.deepEqual(policy.checks.map((c) => c.name), ['signed-registration', 'identity-binding', 'source-address', 'required-metadata']);
@@ -49,8 +49,12 @@ describe('registryPolicyFromJSON', () => {
       ['a clock skew over 30 s', { allowServices: [], signedRegistration: { keys: {}, clockSkewMs: 60_000 } }, /signedRegistration.clockSkewMs: clockSkewMs must not be greater than 30000/],
       ['a bad CIDR', { allowServices: [], sourceAddresses: ['10.0.0.0/33'] }, /not a CIDR block/],
       ['required values that are not a list', { allowServices: [], requiredMetadata: { tier: 'gold' } }, /requiredMetadata.tier must be an array/],
-      ['a key that is not Ed25519 PEM', { allowServices: [], signedRegistration: { keys: { k1: 'not a key' } } }, /registration key 'k1' is not a PEM public key/],
-      ['an RSA key where Ed25519 goes', { allowServices: [], signedRegistration: { keys: { k1: generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString() } } }, /must be an Ed25519 public key/],
+      ['a key that is not Ed25519 PEM', { allowServices: [], signedRegistration: { keys: { k1: { publicKey: 'not a key', services: ['orders'] } } } }, /registration key 'k1' is not a PEM public key/],
+      ['an RSA key where Ed25519 goes', { allowServices: [], signedRegistration: { keys: { k1: { publicKey: generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString(), services: ['orders'] } } } }, /must be an Ed25519 public key/],
+      ['F1: a bare key, not bound to services (the old shape)', { allowServices: [], signedRegistration: { keys: { k1: keys.publicKey } } }, /signedRegistration.keys.k1 must be \{ publicKey, services/],
+      ['F1: a key without services', { allowServices: [], signedRegistration: { keys: { k1: { publicKey: keys.publicKey } } } }, /signedRegistration.keys.k1.services: services must be an array/],
+      ['F1: a key with an unknown field', { allowServices: [], signedRegistration: { keys: { k1: { publicKey: keys.publicKey, services: ['orders'], service: 'x' } } } }, /property service should not exist/],
+      ['F1: a key bound to a name that can never match', { allowServices: [], signedRegistration: { keys: { k1: { publicKey: keys.publicKey, services: ['Orders'] } } } }, /services entry 'Orders' must be a service name/],
       ['an array instead of an object', [], /must hold a JSON object/],
     ];
     for (const [title, json, message] of cases) {

@@ -9,7 +9,7 @@ import { RedisRegistry } from '../../src/registry/redis.registry.js';
 import { REGISTRATION_TOKEN_KEY, type ServiceRecord } from '../../src/registry/registry.js';
 import { signedRegistrationCheck } from '../../src/registry/validating/checks.js';
 import { resolveRegistryPolicy } from '../../src/registry/validating/policy.js';
-import { createRegistrationKeys, newNonce, RegistrationTokenSigner, signRegistrationToken, type TokenClaims } from '../../src/registry/validating/registration-token.js';
+import { createRegistrationKeys, newNonce, RegistrationTokenSigner, signRegistrationToken, type RegistrationKeyEntry, type TokenClaims } from '../../src/registry/validating/registration-token.js';
 import type { ReplayCache } from '../../src/registry/validating/replay-cache.js';
 import { ValidatingRegistry } from '../../src/registry/validating/validating.registry.js';
 import { nextEvent } from '../conformance/registry.conformance.js';
@@ -35,7 +35,7 @@ function signed(base: ServiceRecord, claims: Partial<TokenClaims> = {}, privateK
 }
 
 function guarded(inner: CountingRegistry, logger: RecordingLogger, replayCache?: ReplayCache): ValidatingRegistry {
-  const check = signedRegistrationCheck({ keys: { k1: keys.publicKey }, clockSkewMs: 5_000, maxLifetimeMs: 600_000, now: () => NOW, ...(replayCache ? { replayCache } : {}) });
+  const check = signedRegistrationCheck({ keys: { k1: { publicKey: keys.publicKey, services: ['orders'] } }, clockSkewMs: 5_000, maxLifetimeMs: 600_000, now: () => NOW, ...(replayCache ? { replayCache } : {}) });
   return new ValidatingRegistry(inner, resolveRegistryPolicy({ allowServices: ['orders'], checks: [check] }), logger);
 }
 
@@ -195,13 +195,13 @@ describe(ValidatingRegistry.name, () => {
       it('should accept both during the overlap, then drop what only the old key signed', async () => {
         const next = createRegistrationKeys('k2');
         const memory = new MemoryRegistry();
-        const checkWith = (set: Record<string, string>) =>
+        const checkWith = (set: Record<string, RegistrationKeyEntry>) =>
           new ValidatingRegistry(new CountingRegistry(memory), resolveRegistryPolicy({ allowServices: ['orders'], checks: [signedRegistrationCheck({ keys: set, now: () => NOW })] }), logger);
-        const overlap = checkWith({ k1: keys.publicKey, k2: next.publicKey });
+        const overlap = checkWith({ k1: { publicKey: keys.publicKey, services: ['orders'] }, k2: { publicKey: next.publicKey, services: ['orders'] } });
         await overlap.register(signed(orders), TTL);
         await overlap.register(signed(record('orders', { nodes: [node('orders-2', { host: '10.0.0.8' })] }), { kid: 'k2' }, next.privateKey), TTL);
         assert.deepEqual((await overlap.getService('orders')).flatMap((r) => r.nodes.map((n) => n.id)).sort(), ['orders-1', 'orders-2']);
-        const rotated = checkWith({ k2: next.publicKey });
+        const rotated = checkWith({ k2: { publicKey: next.publicKey, services: ['orders'] } });
         assert.deepEqual((await rotated.getService('orders')).flatMap((r) => r.nodes.map((n) => n.id)), ['orders-2']);
         await assert.rejects(rotated.register(signed(orders), TTL), deniedFor(/TokenUnknownKey/));
       });

@@ -33,7 +33,7 @@ describe('signed registration through Bastion', () => {
   let pki: TestPki;
   let store: MemoryRegistry;
   const apps: Bastion[] = [];
-  const checks = () => [signedRegistrationCheck({ keys: { k1: keys.publicKey } }), identityBindingCheck()];
+  const checks = () => [signedRegistrationCheck({ keys: { k1: { publicKey: keys.publicKey, services: ['ledger', 'billing'] } } }), identityBindingCheck()];
 
   before(async () => {
     pki = await createTestPki();

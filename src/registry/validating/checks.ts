@@ -26,6 +26,20 @@ export interface SignedRegistrationOptions {
 export const MAX_CLOCK_SKEW_MS = 30_000;
 
 /**
+ * How long the nonce of a token expiring at `exp` must be kept, seen at `at`: until `exp`
+ * plus the skew this replica tolerates, plus one more skew for a replica whose clock is behind.
+ */
+export function nonceTtlMs(exp: number, at: number, skewMs: number): number {
+  return exp + 2 * skewMs - at;
+}
+
+/** The longest a replay cache may be asked to keep one nonce under these limits (size a NATS nonce bucket with it). */
+export function longestNonceTtlMs(maxLifetimeMs: number, skewMs: number): number {
+  // iat may be one skew ahead, so exp reaches at + skew + maxLifetime.
+  return maxLifetimeMs + 3 * skewMs;
+}
+
+/**
  * Every node must carry a token signed by a key of the set, with `exp` and `iat`, a
  * bounded lifetime and an unused nonce (B27, B28). On read the signature and expiry are
  * checked again, so a record forged straight into the store is dropped.
@@ -39,42 +53,46 @@ export function signedRegistrationCheck(options: SignedRegistrationOptions): Reg
   const replayCache = options.replayCache ?? new MemoryReplayCache();
   const now = options.now ?? Date.now;
 
-  const judge = (record: ServiceRecord, node: ServiceNode, atWrite: boolean): ParsedToken | string => {
+  // Write and read judge alike: a record in the store is trusted only if it could be written now.
+  const judge = (record: ServiceRecord, node: ServiceNode, at: number): ParsedToken | string => {
     const text = node.metadata[REGISTRATION_TOKEN_KEY];
     if (text === undefined) return `TokenMissing: node ${node.id} carries no registration token`;
     const token = parseRegistrationToken(text);
     if (typeof token === 'string') return `TokenMalformed: ${token}`;
     if (token.alg !== REGISTRATION_TOKEN_ALGORITHM) return `TokenAlgorithm: only ${REGISTRATION_TOKEN_ALGORITHM} is accepted`;
-    const key = keys.get(token.kid);
-    if (key === undefined) return 'TokenUnknownKey: the key id is not in the key set';
-    if (!verifySignature(record, node, key, token)) return 'TokenSignature: the signature does not match the record';
+    const trusted = keys.get(token.kid);
+    if (trusted === undefined) return 'TokenUnknownKey: the key id is not in the key set';
+    if (!verifySignature(record, node, trusted.key, token)) return 'TokenSignature: the signature does not match the record';
+    // A service holding its own key must not be able to sign for another (F1).
+    if (!trusted.mayName(record.name)) return `TokenKeyNotBound: key ${token.kid} may not sign for ${JSON.stringify(record.name)}`;
     if (token.exp === undefined || token.iat === undefined) return `TokenMissingClaim: ${token.exp === undefined ? 'exp' : 'iat'} is required`;
-    const at = now();
     if (token.exp <= at - skewMs) return 'TokenExpired: the token has expired';
     if (token.exp - token.iat > maxLifetimeMs) return `TokenLifetimeTooLong: exp - iat exceeds ${maxLifetimeMs} ms`;
-    // A record read back may have been signed a while ago; only a new write must be fresh.
-    if (atWrite && token.iat > at + skewMs) return 'TokenNotYetValid: iat is in the future';
+    if (token.iat > at + skewMs) return 'TokenNotYetValid: iat is in the future';
     return token;
   };
 
   return {
     name: 'signed-registration',
     async onWrite(write: RegistrationWrite) {
+      const at = now();
       const tokens: ParsedToken[] = [];
       for (const node of write.record.nodes) {
-        const verdict = judge(write.record, node, true);
+        const verdict = judge(write.record, node, at);
         if (typeof verdict === 'string') return verdict;
         tokens.push(verdict);
       }
       for (const token of tokens) {
-        const ttlMs = (token.exp as number) + skewMs - now();
+        // Kept until every replica, its clock up to one skew apart from ours, refuses the token as expired.
+        const ttlMs = nonceTtlMs(token.exp as number, at, skewMs);
         if (!(await replayCache.claim(`${token.kid}.${token.nonce}`, ttlMs))) return 'ReplayDetected: the token was used before';
       }
       return undefined;
     },
     onRead(record: ServiceRecord) {
+      const at = now();
       for (const node of record.nodes) {
-        const verdict = judge(record, node, false);
+        const verdict = judge(record, node, at);
         if (typeof verdict === 'string') return verdict;
       }
       return undefined;

@@ -6,15 +6,27 @@
 import 'reflect-metadata';
 import { readFile } from 'node:fs/promises';
 import { plainToInstance, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsObject, IsOptional, IsPositive, IsString, Max, Min, ValidateNested, validateSync, type ValidationError } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsObject, IsOptional, IsPositive, IsString, Max, MaxLength, Min, ValidateNested, validateSync, type ValidationError } from 'class-validator';
 import { cidrBlockList, identityBindingCheck, requiredMetadataCheck, signedRegistrationCheck, sourceAddressCheck, MAX_CLOCK_SKEW_MS, type RequiredMetadata } from './checks.js';
 import { resolveRegistryPolicy, type RegistrationCheck, type RegistryPolicy } from './policy.js';
 import type { ReplayCache } from './replay-cache.js';
 
+/** One trusted key: its PEM public key and the service names (exact or `prefix-*`) it may sign for. */
+export class RegistrationKeyFile {
+  @IsString()
+  @MaxLength(4096)
+  publicKey!: string;
+
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsString({ each: true })
+  services!: string[];
+}
+
 class SignedRegistrationFile {
-  /** Public keys (PEM) by key id. */
+  /** Trusted keys by key id, each bound to the services it may sign for. */
   @IsObject()
-  keys!: Record<string, string>;
+  keys!: Record<string, RegistrationKeyFile>;
 
   @IsOptional()
   @IsInt()
@@ -73,6 +85,17 @@ function describe(errors: readonly ValidationError[], parent = ''): string[] {
   });
 }
 
+const VALIDATION = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, validationError: { target: false, value: false } } as const;
+
+// class-validator walks arrays and Maps, not the values of a plain object: each key is checked on its own.
+function keyProblems(keys: Record<string, unknown>): string[] {
+  return Object.entries(keys).flatMap(([kid, entry]) => {
+    const where = `signedRegistration.keys.${kid.slice(0, 40)}`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return [`${where} must be { publicKey, services: [...] } (a key is bound to the services it may sign for)`];
+    return describe(validateSync(plainToInstance(RegistrationKeyFile, entry), VALIDATION), where);
+  });
+}
+
 function stringMap(value: object, where: string, each: (v: unknown) => boolean, expected: string): void {
   for (const [key, v] of Object.entries(value)) if (!each(v)) throw new RangeError(`${where}.${key} must be ${expected}`);
 }
@@ -84,12 +107,12 @@ function stringMap(value: object, where: string, each: (v: unknown) => boolean, 
 export function registryPolicyFromJSON(json: unknown, replayCache?: ReplayCache): RegistryPolicy {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new RangeError('registry policy file must hold a JSON object');
   const file = plainToInstance(RegistryPolicyFile, json, { enableImplicitConversion: false });
-  const problems = describe(validateSync(file, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, validationError: { target: false, value: false } }));
+  const problems = describe(validateSync(file, VALIDATION));
+  if (problems.length === 0 && file.signedRegistration !== undefined) problems.push(...keyProblems(file.signedRegistration.keys));
   if (problems.length > 0) throw new RangeError(`registry policy file is invalid:\n  - ${problems.join('\n  - ')}`);
   const { requiredMetadata, signedRegistration, sourceAddresses, identityBinding, ...limits } = file;
   const checks: RegistrationCheck[] = [];
   if (signedRegistration !== undefined) {
-    stringMap(signedRegistration.keys, 'signedRegistration.keys', (v) => typeof v === 'string', 'a PEM public key');
     checks.push(signedRegistrationCheck({ ...signedRegistration, ...(replayCache === undefined ? {} : { replayCache }) }));
   }
   if (identityBinding === true) checks.push(identityBindingCheck());

@@ -61,7 +61,15 @@ export const DEFAULT_REGISTRY_POLICY: RegistryPolicy = Object.freeze({
   checks: Object.freeze([]),
 });
 
-const ALLOW_PATTERN = /^(?:\*|[a-z0-9][a-z0-9.-]{0,62}\*?)$/;
+/** An allow entry: a service name, a prefix ending in `*`, or `*` alone. */
+export const SERVICE_ALLOW_PATTERN = /^(?:\*|[a-z0-9][a-z0-9.-]{0,62}\*?)$/;
+/** A test of names against allow entries (exact names, prefixes ending in `*`), entries assumed checked. */
+export function allowlistMatcher(entries: readonly string[]): (name: string) => boolean {
+  const exact = new Set(entries.filter((e) => !e.endsWith('*')));
+  const prefixes = entries.filter((e) => e.endsWith('*')).map((e) => e.slice(0, -1));
+  return (name) => exact.has(name) || prefixes.some((prefix) => name.startsWith(prefix));
+}
+
 const LIMITS = [
   'maxMetadataKeys',
   'maxMetadataKeyLength',
@@ -80,7 +88,7 @@ export function resolveRegistryPolicy(partial: Partial<RegistryPolicy> = {}): Re
   }
   if (!Array.isArray(policy.allowServices)) throw new RangeError('registry policy allowServices must be an array of names');
   for (const entry of policy.allowServices) {
-    if (typeof entry !== 'string' || !ALLOW_PATTERN.test(entry)) {
+    if (typeof entry !== 'string' || !SERVICE_ALLOW_PATTERN.test(entry)) {
       throw new RangeError(`registry policy allowServices entry '${String(entry).slice(0, 64)}' must be a service name, optionally ending in *`);
     }
   }

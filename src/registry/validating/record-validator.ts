@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { freezeHead, freezeNode, frozenRecord } from '../frozen.js';
 import type { DeregisterOptions, EndpointRecord, RegisterOptions, ServiceNode, ServiceRecord } from '../registry.js';
-import type { RegistryPolicy } from './policy.js';
+import { allowlistMatcher, type RegistryPolicy } from './policy.js';
 
 /** The outcome of a check: a clean deep-frozen copy of the input, or why it was refused. */
 export type Checked<T> = { readonly value: T; readonly reason?: undefined } | { readonly value?: undefined; readonly reason: string };
@@ -70,12 +70,6 @@ function attempt<T>(build: () => T): Checked<T> {
   }
 }
 
-function compileAllowlist(entries: readonly string[]): (name: string) => boolean {
-  const exact = new Set(entries.filter((e) => !e.endsWith('*')));
-  const prefixes = entries.filter((e) => e.endsWith('*')).map((e) => e.slice(0, -1));
-  return (name) => exact.has(name) || prefixes.some((prefix) => name.startsWith(prefix));
-}
-
 /**
  * RecordValidator holds the checks a record must pass to be stored or trusted: strict
  * name and allowlist, bounded strings, well-formed nodes and endpoints, and metadata of
@@ -85,7 +79,7 @@ export class RecordValidator {
   private readonly allowed: (name: string) => boolean;
 
   constructor(private readonly policy: RegistryPolicy) {
-    this.allowed = compileAllowlist(policy.allowServices);
+    this.allowed = allowlistMatcher(policy.allowServices);
   }
 
   /** Why `name` may not be registered or trusted, or `undefined` when it may. */

@@ -7,6 +7,7 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { REGISTRATION_TOKEN_KEY, type RegistrationSigner, type ServiceNode, type ServiceRecord } from '../registry.js';
+import { allowlistMatcher, SERVICE_ALLOW_PATTERN } from './policy.js';
 
 /** The one algorithm accepted; a token naming any other is refused (B27 f). */
 export const REGISTRATION_TOKEN_ALGORITHM = 'EdDSA';
@@ -15,15 +16,28 @@ const KID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 const NONCE_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 const SIGNATURE_BYTES = 64;
 
-/** A registration signing key and its id, as `createRegistrationKeys()` returns it (PEM). */
+/** A registration signing key, its id and the services it may sign for, as `createRegistrationKeys()` returns it (PEM). */
 export interface RegistrationKeyPair {
   readonly kid: string;
   readonly privateKey: string;
   readonly publicKey: string;
+  readonly services: readonly string[];
+}
+
+/** One trusted public key and the service names (exact, or a prefix ending in `*`) its tokens may name. */
+export interface RegistrationKeyEntry {
+  readonly publicKey: string | KeyObject;
+  readonly services: readonly string[];
 }
 
 /** The public keys a verifier trusts, by key id; keep the old id during a rotation. */
-export type RegistrationKeySet = Readonly<Record<string, string | KeyObject>>;
+export type RegistrationKeySet = Readonly<Record<string, RegistrationKeyEntry>>;
+
+/** A loaded key set entry: the public key and a test of the service names it is bound to. */
+export interface TrustedKey {
+  readonly key: KeyObject;
+  readonly mayName: (service: string) => boolean;
+}
 
 /** The claims of a token; tests craft bad ones, the signer always sets all of them. */
 export interface TokenClaims {
@@ -39,15 +53,22 @@ export interface ParsedToken extends TokenClaims {
   readonly signature: Buffer;
 }
 
-/** Makes a fresh Ed25519 key pair for registration tokens. */
-export function createRegistrationKeys(kid = `k${randomBytes(6).toString('hex')}`): RegistrationKeyPair {
+/** Makes a fresh Ed25519 key pair for registration tokens, bound to `services` (exact names or `prefix-*`). */
+export function createRegistrationKeys(kid = `k${randomBytes(6).toString('hex')}`, services: readonly string[] = []): RegistrationKeyPair {
   if (!KID_PATTERN.test(kid)) throw new RangeError(`registration key id must match ${KID_PATTERN}`);
+  serviceBinding(kid, services);
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   return {
     kid,
     privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    services: Object.freeze([...services]),
   };
+}
+
+/** The key set entry of `pair`: what a verifier needs of it, never its private key. */
+export function trustedKeyEntry(pair: RegistrationKeyPair): RegistrationKeySet {
+  return { [pair.kid]: { publicKey: pair.publicKey, services: pair.services } };
 }
 
 /** A fresh random nonce: 128 bits, base64url. */
@@ -89,9 +110,19 @@ export function signRegistrationToken(record: ServiceRecord, node: ServiceNode, 
   return [VERSION, claims.alg, claims.kid, claims.iat ?? '', claims.exp ?? '', claims.nonce, signature].join('.');
 }
 
+// One spelling per value: no leading zeros, nothing above 2^53 - 1.
 function optionalInteger(text: string): number | undefined | null {
   if (text === '') return undefined;
-  return /^\d{1,16}$/.test(text) ? Number(text) : null;
+  if (!/^(?:0|[1-9]\d{0,15})$/.test(text)) return null;
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : null;
+}
+
+// Base64url without padding whose last character carries no stray bits: one spelling per signature.
+function canonicalBase64url(text: string): Buffer | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return null;
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : null;
 }
 
 /** Splits a token into claims and signature, or says why it is malformed. */
@@ -101,8 +132,9 @@ export function parseRegistrationToken(token: string): ParsedToken | string {
   const [, alg, kid, iatText, expText, nonce, signatureText] = parts as [string, string, string, string, string, string, string];
   const iat = optionalInteger(iatText);
   const exp = optionalInteger(expText);
-  if (iat === null || exp === null || !KID_PATTERN.test(kid) || !NONCE_PATTERN.test(nonce) || !/^[A-Za-z0-9_-]*$/.test(signatureText)) return 'token is malformed';
-  return { alg, kid, iat, exp, nonce, signature: Buffer.from(signatureText, 'base64url') };
+  const signature = canonicalBase64url(signatureText);
+  if (iat === null || exp === null || signature === null || !KID_PATTERN.test(kid) || !NONCE_PATTERN.test(nonce)) return 'token is malformed';
+  return { alg, kid, iat, exp, nonce, signature };
 }
 
 /** `true` when `signature` is `key`'s Ed25519 signature of `node` of `record` under `claims`. */
@@ -112,19 +144,36 @@ export function verifySignature(record: ServiceRecord, node: ServiceNode, key: K
   return verify(null, canonicalForm(record, node, token), key, token.signature);
 }
 
-/** Public keys of a key set, loaded once. */
-export function loadKeySet(keys: RegistrationKeySet): ReadonlyMap<string, KeyObject> {
-  const out = new Map<string, KeyObject>();
-  for (const [kid, key] of Object.entries(keys)) {
+function serviceBinding(kid: string, services: unknown): (service: string) => boolean {
+  if (!Array.isArray(services)) throw new RangeError(`registration key '${kid}' must list the services it may sign for`);
+  for (const entry of services) {
+    if (typeof entry !== 'string' || !SERVICE_ALLOW_PATTERN.test(entry)) {
+      throw new RangeError(`registration key '${kid}' services entry '${String(entry).slice(0, 64)}' must be a service name, optionally ending in *`);
+    }
+  }
+  return allowlistMatcher(services as string[]);
+}
+
+/**
+ * Public keys of a key set, loaded once, each with the services it is bound to. A bare key
+ * (the shape before keys were bound to services) is refused: it would sign for every service.
+ */
+export function loadKeySet(keys: RegistrationKeySet): ReadonlyMap<string, TrustedKey> {
+  const out = new Map<string, TrustedKey>();
+  for (const [kid, entry] of Object.entries(keys)) {
     if (!KID_PATTERN.test(kid)) throw new RangeError(`registration key id '${kid.slice(0, 40)}' must match ${KID_PATTERN}`);
+    if (typeof entry !== 'object' || entry === null || !('publicKey' in entry) || !('services' in entry)) {
+      throw new RangeError(`registration key '${kid}' must be { publicKey, services: [...] }: a key is bound to the service names it may sign for (docs/registry.md)`);
+    }
+    const mayName = serviceBinding(kid, entry.services);
     let loaded: KeyObject;
     try {
-      loaded = typeof key === 'string' ? createPublicKey(key) : key;
+      loaded = typeof entry.publicKey === 'string' ? createPublicKey(entry.publicKey) : entry.publicKey;
     } catch {
       throw new RangeError(`registration key '${kid}' is not a PEM public key`);
     }
     if (loaded.asymmetricKeyType !== 'ed25519') throw new RangeError(`registration key '${kid}' must be an Ed25519 public key`);
-    out.set(kid, loaded.type === 'private' ? createPublicKey(loaded) : loaded);
+    out.set(kid, { key: loaded.type === 'private' ? createPublicKey(loaded) : loaded, mayName });
   }
   return out;
 }
