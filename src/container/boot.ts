@@ -7,7 +7,7 @@ import { resolveCodecLimits } from '../codec/options.js';
 import { BastionError } from '../errors/bastion-error.js';
 import { declaredCodecs } from '../decorators/codec.decorator.js';
 import { ConsoleLogger } from '../logging/logger.js';
-import { auditTable, strictViolations, type AuditRow } from '../metadata/audit.js';
+import { auditTable, strictViolations, subscriberProblems, type AuditRow } from '../metadata/audit.js';
 import { exploreServices, exploreSubscribers } from '../metadata/explorer.js';
 import { resolveRateLimiterOptions } from '../ratelimit/options.js';
 import { MemoryRegistry } from '../registry/memory.registry.js';
@@ -68,9 +68,7 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
   const problems: string[] = [];
   const endpoints = exploreServices(services, { codec: DEFAULT_CONTENT_TYPE });
   const subscribers = exploreSubscribers(services, { codec: DEFAULT_CONTENT_TYPE });
-  for (const subscriber of subscribers) {
-    if (subscriber.mutualTLS !== undefined) problems.push(`${subscriber.service}/${subscriber.endpoint}: @RequireMutualTLS cannot apply to @Subscribe, a message carries no certificate`);
-  }
+  problems.push(...subscriberProblems(subscribers));
   if (options.strict === true) problems.push(...strictViolations(endpoints));
   if (requestModeUnused(options.tls, endpoints)) {
     logger.warn('tls_request_mode_unused', { detail: "clientAuth 'request' lets anonymous callers in, but every endpoint has @RequireMutualTLS" });

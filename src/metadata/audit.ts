@@ -1,7 +1,8 @@
+import type { SubscriberDescriptor } from '../broker/broker.js';
 import type { EndpointDescriptor } from '../server/server.js';
 import type { RateLimitPolicy } from './models.js';
 
-/** One row of the protection table: what guards one endpoint. */
+/** One row of the protection table: what guards one endpoint or one `@Subscribe` method. */
 export interface AuditRow {
   readonly service: string;
   readonly endpoint: string;
@@ -12,6 +13,8 @@ export interface AuditRow {
   readonly maxInFlight: string;
   readonly codec: string;
   readonly request: string;
+  /** `call` for an RPC endpoint, `subscribe <topic>` for a `@Subscribe` method. */
+  readonly kind: string;
 }
 
 function describeRateLimit(p: RateLimitPolicy): string {
@@ -20,9 +23,12 @@ function describeRateLimit(p: RateLimitPolicy): string {
   return `${p.tokensPerInterval}/${p.intervalMs}ms burst ${p.bucketSize} per ${key}${wait}`;
 }
 
-/** The protection table of a set of endpoints, as logged at boot and printed by `bastion audit`. */
-export function auditTable(endpoints: readonly EndpointDescriptor[]): AuditRow[] {
-  return endpoints.map((e) => ({
+/**
+ * The protection table of a set of endpoints and subscribers, as logged at boot and
+ * printed by `bastion audit`; a subscriber shows the same columns as an endpoint.
+ */
+export function auditTable(endpoints: readonly EndpointDescriptor[], subscribers: readonly SubscriberDescriptor[] = []): AuditRow[] {
+  const row = (e: EndpointDescriptor, kind: string): AuditRow => ({
     service: e.service,
     endpoint: e.endpoint,
     mutualTLS: e.mutualTLS === undefined ? 'none' : 'required',
@@ -31,7 +37,9 @@ export function auditTable(endpoints: readonly EndpointDescriptor[]): AuditRow[]
     maxInFlight: [e.maxInFlight.service, e.maxInFlight.endpoint].map((n) => n ?? '-').join('/'),
     codec: e.codec,
     request: e.request?.name ?? '(none)',
-  }));
+    kind,
+  });
+  return [...endpoints.map((e) => row(e, 'call')), ...subscribers.map((s) => row(s, `subscribe ${s.topic}`))];
 }
 
 /** Renders rows as an aligned text table. */
@@ -45,6 +53,7 @@ export function formatAuditTable(rows: readonly AuditRow[]): string {
     maxInFlight: 'in flight',
     codec: 'codec',
     request: 'validated request',
+    kind: 'kind',
   };
   const columns = Object.keys(header) as (keyof AuditRow)[];
   const all = [header, ...rows];
@@ -65,4 +74,15 @@ export function strictViolations(endpoints: readonly EndpointDescriptor[]): stri
     if (e.rateLimits.length === 0) problems.push(`${name} has no @RateLimit()`);
   }
   return problems;
+}
+
+/**
+ * What every boot refuses in its subscribers, strict or not: `@RequireMutualTLS` on a
+ * `@Subscribe` method, since a broker message carries no certificate to check. Boot and
+ * `bastion audit` both call it, so they cannot disagree (attack F9).
+ */
+export function subscriberProblems(subscribers: readonly SubscriberDescriptor[]): string[] {
+  return subscribers
+    .filter((s) => s.mutualTLS !== undefined)
+    .map((s) => `${s.service}/${s.endpoint}: @RequireMutualTLS cannot apply to @Subscribe, a message carries no certificate`);
 }

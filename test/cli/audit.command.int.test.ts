@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Bastion } from '../../src/index.js';
+import { RecordingLogger } from '../fixtures/quiet-logger.js';
+import { Vault } from './fixtures/subscriber-entry.fixture.js';
 import { bastion } from './run-cli.js';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
@@ -32,6 +35,30 @@ describe('bastion audit', () => {
       const report = JSON.parse(run.stdout) as { endpoints: { endpoint: string; mutualTLS: string }[]; problems: string[] };
       assert.deepEqual(report.endpoints.map((e) => [e.endpoint, e.mutualTLS]), [['Stamper.stamp', 'required']]);
       assert.deepEqual(report.problems, []);
+    });
+  });
+
+  describe('when a class with @RequireMutualTLS has a @Subscribe method, which boot refuses (attack F9)', () => {
+    it('should list the subscriber with its kind and topic, and exit 1 with the same problem boot reports, strict or not', async () => {
+      const booted = await Bastion.create({ services: [Vault], insecure: true, logger: new RecordingLogger() }).then(
+        () => assert.fail('boot accepted @RequireMutualTLS on a @Subscribe method'),
+        (error: Error) => error.message,
+      );
+      const problem = 'vault/Vault.onDeposit: @RequireMutualTLS cannot apply to @Subscribe, a message carries no certificate';
+      assert.match(booted, new RegExp(problem.replace(/[.@/()]/g, '\\$&')));
+      for (const args of [['--strict'], []]) {
+        const run = await bastion(['audit', fixture('subscriber-entry.fixture.js'), ...args]);
+        assert.equal(run.code, 1, `audit ${args.join(' ')} passed an app that boot refuses`);
+        // A failing audit prints everything on stderr.
+        assert.match(run.stderr, /^vault\s+Vault\.balance\s+required\s+teller\s.*\scall$/m);
+        assert.match(run.stderr, /^vault\s+Vault\.onDeposit\s+required\s+teller\s.*\ssubscribe deposits$/m);
+        assert.ok(run.stderr.includes(problem), run.stderr);
+      }
+      const json = await bastion(['audit', fixture('subscriber-entry.fixture.js'), '--strict', '--json']);
+      assert.equal(json.code, 1);
+      const report = JSON.parse(json.stderr) as { endpoints: { endpoint: string; kind: string }[]; problems: string[] };
+      assert.deepEqual(report.endpoints.map((e) => [e.endpoint, e.kind]), [['Vault.balance', 'call'], ['Vault.onDeposit', 'subscribe deposits']]);
+      assert.deepEqual(report.problems, [problem]);
     });
   });
 

@@ -154,6 +154,7 @@ describe('auditTable', () => {
         maxInFlight: '-/-',
         codec: 'application/json',
         request: '(none)',
+        kind: 'call',
       });
       assert.match(formatAuditTable(rows), /layered\s+Layered\.overrides\s+required\s+b\s+\d+\/1000ms burst \d+ per \w+ \+ 1\/60000ms burst 1 per peer/);
       assert.deepEqual(strictViolations(endpoints), [

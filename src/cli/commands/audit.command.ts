@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_CONTENT_TYPE } from '../../codec/codecs.js';
-import { auditTable, formatAuditTable, strictViolations } from '../../metadata/audit.js';
-import { exploreServices } from '../../metadata/explorer.js';
+import { auditTable, formatAuditTable, strictViolations, subscriberProblems } from '../../metadata/audit.js';
+import { exploreServices, exploreSubscribers } from '../../metadata/explorer.js';
 import type { ServiceClass } from '../../server/server.js';
 import { CommandFailure, parseCommand, UsageError, type Command, type CommandEnv, type CommandResult } from '../command.js';
 import { toJSON } from '../output.js';
@@ -10,9 +10,10 @@ import { toJSON } from '../output.js';
 const HELP = `Usage:
   bastion audit <entry file> [--strict] [--json]
 
-Loads the application's entry module without starting it and prints each endpoint with
-its protections: mutual TLS, allowed peers, rate limit, codec and validated request. It is
-the table Bastion logs at boot.
+Loads the application's entry module without starting it and prints each endpoint and
+each @Subscribe method (kind "subscribe <topic>") with its protections: mutual TLS,
+allowed peers, rate limit, codec and validated request. It is the table Bastion logs at
+boot. It exits 1 on anything boot would refuse (@RequireMutualTLS on a @Subscribe method).
 
 The entry is a JavaScript module (compiled output) that exports its service classes, as
   export const services = [Greeter];
@@ -45,14 +46,17 @@ async function run(argv: readonly string[], env: CommandEnv): Promise<CommandRes
     const code = (error as NodeJS.ErrnoException).code;
     throw new CommandFailure(`cannot load ${file}: ${code === 'ERR_MODULE_NOT_FOUND' ? 'no such module' : (error as Error).message}`);
   }
-  const endpoints = exploreServices(servicesOf(exports, file), { codec: DEFAULT_CONTENT_TYPE });
-  const rows = auditTable(endpoints);
-  const problems = values.strict === true ? strictViolations(endpoints) : [];
+  const services = servicesOf(exports, file);
+  const endpoints = exploreServices(services, { codec: DEFAULT_CONTENT_TYPE });
+  const subscribers = exploreSubscribers(services, { codec: DEFAULT_CONTENT_TYPE });
+  const rows = auditTable(endpoints, subscribers);
+  // What boot refuses in any mode is a problem here too; strict mode adds its own (attack F9).
+  const problems = [...subscriberProblems(subscribers), ...(values.strict === true ? strictViolations(endpoints) : [])];
   const code = problems.length === 0 ? 0 : 1;
   if (values.json === true) return { code, output: toJSON({ endpoints: rows, problems }) };
   const table = formatAuditTable(rows);
   if (code === 0) return { code, output: table };
-  return { code, output: `${table}\n\nstrict mode refuses ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}` };
+  return { code, output: `${table}\n\n${values.strict === true ? 'strict mode' : 'boot'} refuses ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}` };
 }
 
 /** `bastion audit`: the protection table of an application, without starting it. */
