@@ -1,15 +1,4 @@
-import {
-  AckPolicy,
-  connect,
-  DeliverPolicy,
-  headers,
-  nanos,
-  type ConnectionOptions,
-  type JsMsg,
-  type Msg,
-  type MsgHdrs,
-  type NatsConnection,
-} from 'nats';
+import type { ConnectionOptions, JsMsg, Msg, MsgHdrs, NatsConnection } from 'nats';
 import { BastionError } from '../errors/bastion-error.js';
 import type { CallMetadata } from '../transport/transport.js';
 import {
@@ -22,6 +11,10 @@ import {
   type Subscription,
 } from './broker.js';
 import { checkSubscription, checkTopic } from './topic.js';
+import { lazyPackage } from '../lazy/lazy-package.js';
+
+// Loaded on first connect: an application without NATS never pays for the client.
+const nats = lazyPackage<typeof import('nats')>('nats');
 
 /** Options of the NATS broker. */
 export interface NatsBrokerOptions {
@@ -87,7 +80,7 @@ export class NatsBroker implements Broker {
   async publish(message: BrokerMessage): Promise<void> {
     checkTopic(message.topic);
     const nc = await this.connect();
-    const hdrs = headers();
+    const hdrs = nats().headers();
     hdrs.set(CONTENT_TYPE, message.contentType);
     if (Object.keys(message.metadata).length > 0) hdrs.set(METADATA, JSON.stringify(message.metadata));
     const subject = `${this.prefix}.${message.topic}`;
@@ -125,7 +118,7 @@ export class NatsBroker implements Broker {
 
   private connect(): Promise<NatsConnection> {
     this.connection ??= (async () => {
-      const nc = await connect({ servers: this.options.servers ?? 'nats://127.0.0.1:4222', ...(this.options.tls === undefined ? {} : { tls: this.options.tls }) });
+      const nc = await nats().connect({ servers: this.options.servers ?? 'nats://127.0.0.1:4222', ...(this.options.tls === undefined ? {} : { tls: this.options.tls }) });
       if (this.options.stream !== undefined) {
         const jsm = await nc.jetstreamManager();
         await jsm.streams.info(this.options.stream).catch(() => jsm.streams.add({ name: this.options.stream as string, subjects: [`${this.prefix}.>`] }));
@@ -173,10 +166,10 @@ export class NatsBroker implements Broker {
     const config = {
       durable_name: durable,
       filter_subject: `${this.prefix}.${topic}`,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
+      ack_policy: nats().AckPolicy.Explicit,
+      deliver_policy: nats().DeliverPolicy.All,
       max_deliver: options.maxDeliver ?? DEFAULT_MAX_DELIVER,
-      ack_wait: nanos(this.options.ackWaitMs ?? 30_000),
+      ack_wait: nats().nanos(this.options.ackWaitMs ?? 30_000),
     };
     await jsm.consumers.info(stream, durable).then(
       () => jsm.consumers.update(stream, durable, { max_deliver: config.max_deliver, ack_wait: config.ack_wait }),

@@ -1,12 +1,15 @@
 import 'reflect-metadata';
 import { injectable } from 'inversify';
-import { Packr, Unpackr } from 'msgpackr';
+import type { Packr, Unpackr } from 'msgpackr';
+import { lazyPackage } from '../lazy/lazy-package.js';
 import { internal } from '../errors/factories.js';
 import type { Codec, CodecLimits } from './codec.js';
 import { checkBodySize } from './codec-errors.js';
 import { scanMessagePack } from './msgpack-scan.js';
 import { toPlainData } from './sanitize.js';
 import { checkDecodedValue } from './value-check.js';
+
+const msgpackr = lazyPackage<typeof import('msgpackr')>('msgpackr');
 
 /** Options of the MessagePack codec. */
 export interface MsgpackCodecOptions {
@@ -29,11 +32,20 @@ export class MsgpackCodec implements Codec {
   readonly name = 'msgpack';
   readonly contentType = 'application/msgpack';
   private readonly extensions: ReadonlySet<number>;
-  private readonly unpackr = new Unpackr({ mapsAsObjects: true, useRecords: false, int64AsType: 'number', moreTypes: false });
-  private readonly packr = new Packr({ useRecords: false, moreTypes: false });
+  // Made on first use: the default container builds this codec for every application.
+  private unpackrInstance: Unpackr | undefined;
+  private packrInstance: Packr | undefined;
 
   constructor(options: MsgpackCodecOptions = {}) {
     this.extensions = new Set(options.extensions ?? []);
+  }
+
+  private get unpackr(): Unpackr {
+    return (this.unpackrInstance ??= new (msgpackr().Unpackr)({ mapsAsObjects: true, useRecords: false, int64AsType: 'number', moreTypes: false }));
+  }
+
+  private get packr(): Packr {
+    return (this.packrInstance ??= new (msgpackr().Packr)({ useRecords: false, moreTypes: false }));
   }
 
   /** Refuses oversized bodies, then scans the whole body once (depth, sizes, keys, UTF-8, extensions). */

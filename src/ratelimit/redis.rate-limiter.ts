@@ -1,9 +1,12 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { lazyPackage } from '../lazy/lazy-package.js';
 import { BastionError } from '../errors/bastion-error.js';
 import type { Logger } from '../logging/logger.js';
 import { checkClaim, policyShape } from './options.js';
 import type { BucketClaim, RateLimiter, TakeResult } from './ratelimit.js';
 import type { RedisRateLimiterOptions } from './redis.options.js';
+
+const ioredis = lazyPackage<typeof import('ioredis')>('ioredis');
 
 // One script per take: refill, check every bucket, debit all or none, set expiry (B23).
 // Time is Redis's own, so replicas with skewed clocks still share one refill rate.
@@ -71,7 +74,7 @@ export class RedisRateLimiter implements RateLimiter {
     // answers, instead of every call waiting for a reconnect.
     this.client =
       client ??
-      new Redis(options.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: options.commandTimeoutMs, connectTimeout: 1000 });
+      new (ioredis().Redis)(options.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: options.commandTimeoutMs, connectTimeout: 1000 });
     this.client.on('error', (error: unknown) => this.markDown(error));
     this.client.defineCommand('bastionTake', { lua: TAKE_SCRIPT });
   }

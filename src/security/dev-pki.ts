@@ -2,12 +2,10 @@ import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
+import { x509Package } from './x509-package.js';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
-
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -46,11 +44,13 @@ async function keyPair(): Promise<CryptoKeyPair> {
 }
 
 async function privateKeyPem(key: CryptoKey): Promise<string> {
+  const x509 = x509Package();
   const der = await webcrypto.subtle.exportKey('pkcs8', key);
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
 
 async function importPrivateKey(pem: string): Promise<CryptoKey> {
+  const x509 = x509Package();
   const der = x509.PemConverter.decode(pem)[0];
   if (der === undefined) throw new Error('the CA key is not PEM');
   return (await webcrypto.subtle.importKey('pkcs8', der, ALGORITHM, true, ['sign'])) as CryptoKey;
@@ -58,6 +58,7 @@ async function importPrivateKey(pem: string): Promise<CryptoKey> {
 
 /** Creates a self-signed ECDSA P-256 certificate authority for development and tests. */
 export async function createCertificateAuthority(options: CertificateAuthorityOptions): Promise<KeyPairPem> {
+  const x509 = x509Package();
   const keys = await keyPair();
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -77,6 +78,7 @@ export async function createCertificateAuthority(options: CertificateAuthorityOp
 
 /** Issues a certificate for `service`, signed by `ca`, usable as both TLS server and client. */
 export async function issueServiceCertificate(ca: KeyPairPem, options: ServiceCertificateOptions): Promise<KeyPairPem> {
+  const x509 = x509Package();
   const caCert = new x509.X509Certificate(ca.certPem);
   const caKey = await importPrivateKey(ca.keyPem);
   const keys = await keyPair();
@@ -114,6 +116,7 @@ export interface RevocationListOptions {
 
 /** Creates a CRL signed by `ca` that revokes `options.revoked`; PEM. */
 export async function createRevocationList(ca: KeyPairPem, options: RevocationListOptions = {}): Promise<string> {
+  const x509 = x509Package();
   const caCert = new x509.X509Certificate(ca.certPem);
   const now = Date.now();
   const crl = await x509.X509CrlGenerator.create({

@@ -1,9 +1,6 @@
-import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import { BastionError } from '../errors/bastion-error.js';
-
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+import { x509Package } from './x509-package.js';
 
 /** One CRL as read from its source, with the label errors name it by (a file path, never its content). */
 export interface LoadedCrl {
@@ -17,7 +14,8 @@ function configError(detail: string): BastionError {
   return new BastionError('BST_ERR_SECURITY_TLS_CONFIG', detail);
 }
 
-function parseCrl(crl: LoadedCrl): x509.X509Crl {
+function parseCrl(crl: LoadedCrl): X509.X509Crl {
+  const x509 = x509Package();
   try {
     return new x509.X509Crl(crl.pem);
   } catch {
@@ -32,7 +30,9 @@ function parseCrl(crl: LoadedCrl): x509.X509Crl {
  * and names the CA. A CRL must also be signed by its CA and not be past its next update.
  */
 export async function checkRevocationLists(caBundle: string, crls: readonly LoadedCrl[], now: Date): Promise<void> {
+  // Without a CRL (the usual case) the X.509 package is never loaded.
   if (crls.length === 0) return;
+  const x509 = x509Package();
   const parsed = crls.map((crl) => ({ crl, list: parseCrl(crl) }));
   for (const { crl, list } of parsed) {
     if (list.nextUpdate !== undefined && list.nextUpdate < now) {
