@@ -60,7 +60,7 @@ export type { RegistryPolicy, RegistrationCheck } from './registry/validating/po
 export { ValidatingRegistry } from './registry/validating/validating.registry.js';
 export { resolveRegistryPolicy } from './registry/validating/policy.js';
 export { signedRegistrationCheck, identityBindingCheck, sourceAddressCheck, requiredMetadataCheck } from './registry/validating/checks.js';
-export { createRegistrationKeys, RegistrationTokenSigner, type RegistrationKeyPair } from './registry/validating/registration-token.js';
+export { createRegistrationKeys, RegistrationTokenSigner, trustedKeyEntry, type RegistrationKeyEntry, type RegistrationKeyPair, type RegistrationKeySet } from './registry/validating/registration-token.js';
 export { loadRegistryPolicyFile, registryPolicyFromJSON } from './registry/validating/policy-file.js';
 export type { NodeFilter } from './selector/selector.js';
 export type { Logger, LogLevel } from './logging/logger.js';
