@@ -35,7 +35,8 @@ const { BastionError } = await import(new URL('src/errors/bastion-error.js', dis
 const { MemoryRateLimiter } = await import(new URL('src/ratelimit/memory.rate-limiter.js', dist).href);
 const { rateLimitWrapper } = await import(new URL('src/ratelimit/rate-limit.wrapper.js', dist).href);
 const { parseRateLimitOptions } = await import(new URL('src/ratelimit/options.js', dist).href);
-const { encodeBody } = await import(new URL('src/codec/pipeline.js', dist).href);
+const { decodeBody, encodeBody } = await import(new URL('src/codec/pipeline.js', dist).href);
+const { DEFAULT_CODEC_LIMITS } = await import(new URL('src/codec/options.js', dist).href);
 const { JSONCodec } = await import(new URL('src/codec/json.codec.js', dist).href);
 
 // Each op is awaited only when it returns a promise, so a sync op is not charged a microtask.
@@ -89,10 +90,27 @@ const closedCtx = ctx(closedEp);
 const next = async () => 'ok';
 await closedWrapper(closedCtx, next); // spends the one token of the hour
 
+
 const codec = new JSONCodec();
 const reply = { message: 'Hello, bench', count: 3 };
 
+// The server's share of one call without the transport: decode, bind, handler, toPlain and
+// encode for an accepted call; decode, bind and the error's wire form for a 400.
+const goodBytes = Buffer.from(JSON.stringify({ name: 'bench', count: 3 }));
+const badBytes = Buffer.from(JSON.stringify({ name: 7, count: 'x' }));
+const handler = (request) => ({ message: `Hello, ${request.name}`, count: request.count });
+const serverPath = async (bytes) => {
+  try {
+    const request = await binder.toInstance(EchoRequest, decodeBody(codec, bytes, DEFAULT_CODEC_LIMITS));
+    return encodeBody(codec, binder.toPlain(handler(request)));
+  } catch (error) {
+    return Buffer.from(JSON.stringify(error.toWire()));
+  }
+};
+
 const cases = {
+  'server path: accepted call': () => serverPath(goodBytes),
+  'server path: 400 call': () => serverPath(badBytes),
   'bind+validate (accepted)': () => binder.toInstance(EchoRequest, good()),
   'bind+validate (400) + toWire': () => refused(() => binder.toInstance(EchoRequest, bad())),
   'rateLimited() 429 + toWire': () => JSON.stringify(rateLimited(1000).toWire()),

@@ -71,6 +71,9 @@ export class StrictBinder implements Binder {
     const errors = Array.isArray(pending) ? pending : await pending;
     if (errors.length > 0 || structureErrors.length > 0) {
       // Below a value of the wrong shape, class-validator's paths describe nothing the caller sent.
+      // With no structure error (the usual refusal: a wrong value) class-validator's list is
+      // the answer as it is: one entry per path, each constraint once, already capped.
+      if (structureErrors.length === 0) throw badRequest(toFieldErrors(errors));
       const refused = structureErrors.map((field) => `${field.path}.`);
       const inner = toFieldErrors(errors).filter((field) => !refused.some((prefix) => field.path.startsWith(prefix)));
       throw badRequest(mergeFieldErrors(structureErrors, inner));
