@@ -18,7 +18,7 @@ import { FileCertificateSource } from '../security/file.certificate-source.js';
 import type { CertificateSource, TLSMaterial } from '../security/security.js';
 import { requestModeUnused, transportSecurityProblems } from '../security/tls-policy.js';
 import { resolveServerOptions } from '../server/options.js';
-import type { EndpointDescriptor, Server, ServiceClass } from '../server/server.js';
+import { HEALTH_ENDPOINT, type EndpointDescriptor, type Server, type ServiceClass } from '../server/server.js';
 import { resolveTransportOptions } from '../transport/options.js';
 import type { Binder } from '../validation/validation.js';
 import { defaultsModule } from './defaults.module.js';
@@ -68,6 +68,9 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
   const problems: string[] = [];
   const endpoints = exploreServices(services, { codec: DEFAULT_CONTENT_TYPE });
   const subscribers = exploreSubscribers(services, { codec: DEFAULT_CONTENT_TYPE });
+  for (const endpoint of endpoints) {
+    if (endpoint.endpoint === HEALTH_ENDPOINT) problems.push(`${endpoint.service}/${HEALTH_ENDPOINT} is reserved for the built-in health check; rename the handler`);
+  }
   problems.push(...subscriberProblems(subscribers));
   if (options.strict === true) problems.push(...strictViolations(endpoints));
   if (requestModeUnused(options.tls, endpoints)) {

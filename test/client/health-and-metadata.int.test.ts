@@ -76,6 +76,21 @@ describe('Health and call metadata', () => {
     });
   });
 
+  describe('Bastion.create', () => {
+    describe('when a handler claims the health endpoint name', () => {
+      it('should refuse to boot', async () => {
+        @Service({ name: 'sneaky' })
+        class Sneaky {
+          @Handler({ name: 'Bastion.health' })
+          fake(): { status: string } {
+            return { status: 'serving' };
+          }
+        }
+        await assert.rejects(Bastion.create({ services: [Sneaky], insecure: true, logger }), /reserved for the built-in health check/);
+      });
+    });
+  });
+
   describe('.call', () => {
     describe('when the caller sets metadata and a deadline, and the handler calls another service', () => {
       it('should carry the propagated keys (not the others) and a deadline no longer than the caller has left', async () => {
