@@ -92,7 +92,7 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
     wrappers: options.wrappers ?? [],
     clientWrappers: [...observed.clientWrappers, ...(options.clientWrappers ?? [])],
     innerRegistry: optionProblems('registry', () => (typeof options.registry === 'string' ? registryFromUrl(options.registry) : (options.registry ?? new MemoryRegistry())), problems),
-    registrationSigner: options.registrationKey === undefined ? undefined : optionProblems('registrationKey', () => new RegistrationTokenSigner(options.registrationKey as RegistrationSignerOptions), problems),
+    registrationSigner: options.registrationKey === undefined ? undefined : optionProblems('registrationKey', () => new RegistrationTokenSigner(options.registrationKey as RegistrationSignerOptions).forServices(ownNames), problems),
     transport: optionProblems('transport', () => resolveTransportOptions(options.transport), problems),
     codecLimits: optionProblems('codecLimits', () => resolveCodecLimits(options.codecLimits), problems),
     registryPolicy: optionProblems('registryPolicy', () => resolveRegistryPolicy({ ...options.registryPolicy, allowServices: [...ownNames, ...(options.registryPolicy?.allowServices ?? [])] }), problems),

@@ -14,6 +14,7 @@ import {
   loadKeySet,
   newNonce,
   parseRegistrationToken,
+  RegistrationTokenSigner,
   signRegistrationToken,
   trustedKeyEntry,
   type RegistrationKeyPair,
@@ -169,6 +170,18 @@ describe(loadKeySet.name, () => {
       const check = signedRegistrationCheck({ keys: trustedKeyEntry(retired), now: () => NOW });
       const registry = new ValidatingRegistry(new MemoryRegistry(), resolveRegistryPolicy({ allowServices: ['orders'], checks: [check] }), new RecordingLogger());
       await assert.rejects(registry.register(signed(record('orders'), retired), TTL), deniedFor(/TokenKeyNotBound/));
+    });
+  });
+});
+
+describe(RegistrationTokenSigner.name, () => {
+  describe('.sign', () => {
+    describe('when the signer is told its binding and asked to sign another service', () => {
+      it('F1: should refuse before anything reaches a store', () => {
+        const signer = new RegistrationTokenSigner({ kid: ordersKey.kid, privateKey: ordersKey.privateKey, services: ordersKey.services });
+        assert.throws(() => signer.sign(record('payments')), /registration key 'k-orders' is not bound to service 'payments'/);
+        assert.ok(tokenOf(signer.sign(record('orders'))).startsWith('v1.EdDSA.k-orders.'));
+      });
     });
   });
 });

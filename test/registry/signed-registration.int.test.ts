@@ -75,6 +75,15 @@ describe('signed registration through Bastion', () => {
     });
   });
 
+  describe('Bastion.create', () => {
+    describe('when registrationKey names the services it is bound to and the app serves another', () => {
+      it('F1: should refuse to boot, naming registrationKey', async () => {
+        const wrong = Bastion.create({ services: [Billing], tls: await pki.tlsFor('billing'), registry: store, registryPolicy: { checks: checks() }, registrationKey: { kid: keys.kid, privateKey: keys.privateKey, services: ['ledger'] }, logger });
+        await assert.rejects(wrong, (e) => BastionError.hasId(e, 'BST_ERR_BOOT_INVALID_CONFIG') && /registrationKey: registration key 'k1' is not bound to service 'billing'/.test(e.detail));
+      });
+    });
+  });
+
   describe('Bastion.stop', () => {
     describe('when a signed server stops cleanly', () => {
       it('should deregister its node at once', async () => {

@@ -11,7 +11,7 @@ import { MemoryReplayCache, type ReplayCache } from './replay-cache.js';
 
 /** Options of `signedRegistrationCheck`. */
 export interface SignedRegistrationOptions {
-  /** Public keys by key id. */
+  /** Public keys by key id, each bound to the service names it may sign for. */
   readonly keys: RegistrationKeySet;
   /** Where nonces are kept; use the shared backend's (RedisRegistry, NATSRegistry) with several replicas. */
   readonly replayCache?: ReplayCache;
@@ -40,9 +40,9 @@ export function longestNonceTtlMs(maxLifetimeMs: number, skewMs: number): number
 }
 
 /**
- * Every node must carry a token signed by a key of the set, with `exp` and `iat`, a
- * bounded lifetime and an unused nonce (B27, B28). On read the signature and expiry are
- * checked again, so a record forged straight into the store is dropped.
+ * Every node must carry a token signed by a key of the set bound to the record's name, with
+ * `exp` and `iat`, a bounded lifetime and an unused nonce (B25, B27, B28). On read the same
+ * rules but the nonce apply again, so a record forged straight into the store is dropped.
  */
 export function signedRegistrationCheck(options: SignedRegistrationOptions): RegistrationCheck {
   const keys = loadKeySet(options.keys);

@@ -184,6 +184,8 @@ export interface RegistrationSignerOptions {
   readonly privateKey: string | KeyObject;
   /** How long each token is valid; re-registration signs a new one. Default 120 s. */
   readonly lifetimeMs?: number;
+  /** The names this key is bound to in the verifiers' key set; when given, other names are refused here, before any store sees them. */
+  readonly services?: readonly string[];
   readonly now?: () => number;
 }
 
@@ -192,6 +194,7 @@ export class RegistrationTokenSigner implements RegistrationSigner {
   private readonly key: KeyObject;
   private readonly lifetimeMs: number;
   private readonly now: () => number;
+  private readonly mayName: ((service: string) => boolean) | undefined;
 
   constructor(private readonly options: RegistrationSignerOptions) {
     this.key = typeof options.privateKey === 'string' ? createPrivateKey(options.privateKey) : options.privateKey;
@@ -199,9 +202,18 @@ export class RegistrationTokenSigner implements RegistrationSigner {
     if (!KID_PATTERN.test(options.kid)) throw new RangeError(`registration key id must match ${KID_PATTERN}`);
     this.lifetimeMs = options.lifetimeMs ?? 120_000;
     this.now = options.now ?? Date.now;
+    this.mayName = options.services === undefined ? undefined : serviceBinding(options.kid, options.services);
+  }
+
+  /** Throws a RangeError unless `services` lies in this key's `services` binding (when one was given); returns the signer. */
+  forServices(services: readonly string[]): this {
+    const outside = this.mayName === undefined ? undefined : services.find((name) => !(this.mayName as (service: string) => boolean)(name));
+    if (outside !== undefined) throw new RangeError(`registration key '${this.options.kid}' is not bound to service '${outside.slice(0, 64)}'`);
+    return this;
   }
 
   sign(record: ServiceRecord): ServiceRecord {
+    this.forServices([record.name]);
     const iat = this.now();
     const nodes = record.nodes.map((node) => {
       const claims: TokenClaims = { alg: REGISTRATION_TOKEN_ALGORITHM, kid: this.options.kid, iat, exp: iat + this.lifetimeMs, nonce: newNonce() };
