@@ -5,21 +5,25 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { BastionError } from '../../src/errors/bastion-error.js';
+import { Redis } from 'ioredis';
 import { NATSRegistry } from '../../src/registry/nats.registry.js';
+import { RedisRegistry } from '../../src/registry/redis.registry.js';
+import { REGISTRATION_TOKEN_KEY } from '../../src/registry/registry.js';
 import { signedRegistrationCheck } from '../../src/registry/validating/checks.js';
 import { resolveRegistryPolicy } from '../../src/registry/validating/policy.js';
 import { createRegistrationKeys, RegistrationTokenSigner, trustedKeyEntry } from '../../src/registry/validating/registration-token.js';
 import { ValidatingRegistry } from '../../src/registry/validating/validating.registry.js';
 import { skipUnlessService } from '../fixtures/services.js';
-import { useNatsBuckets } from './backend-fixtures.js';
+import { runId, useNatsBuckets } from './backend-fixtures.js';
 import { node, record, RecordingLogger } from './registry-fixtures.js';
 
 const skip = await skipUnlessService('NATS', '127.0.0.1', 4222, 'nats-server -js');
+const redisSkip = await skipUnlessService('Redis', '127.0.0.1', 6379, 'redis-server --port 6379');
 const keys = createRegistrationKeys('k1', ['orders']);
 const signer = new RegistrationTokenSigner({ kid: keys.kid, privateKey: keys.privateKey, lifetimeMs: 60_000 });
 const orders = record('orders', { nodes: [node('orders-1', { host: '10.0.0.7' })] });
 const TTL = { ttlMs: 2_000 };
-function guarded(store: NATSRegistry, logger: RecordingLogger): ValidatingRegistry {
+function guarded(store: NATSRegistry | RedisRegistry, logger: RecordingLogger): ValidatingRegistry {
   return new ValidatingRegistry(store, resolveRegistryPolicy({ allowServices: ['orders'], checks: [signedRegistrationCheck({ keys: trustedKeyEntry(keys), replayCache: store })] }), logger);
 }
 
@@ -72,6 +76,31 @@ describe(NATSRegistry.name, { skip }, () => {
     describe('when nonceTtlMs is not a positive integer', () => {
       it('should refuse it', () => {
         assert.throws(() => new NATSRegistry({ connection: nats.connection(), nonceTtlMs: 0 }), /nonceTtlMs must be a positive integer/);
+      });
+    });
+  });
+});
+
+describe(RedisRegistry.name, { skip: redisSkip }, () => {
+  describe('.claim', () => {
+    describe('when a signed registration is accepted', () => {
+      it('B28 F5: should keep its nonce in Redis at least until exp plus the skew', async () => {
+        const prefix = runId('bastion-test-nonces');
+        const client = new Redis('redis://127.0.0.1:6379');
+        const store = new RedisRegistry({ client, prefix });
+        try {
+          const captured = signer.sign(orders);
+          await guarded(store, new RecordingLogger()).register(captured, TTL);
+          const [, , , , exp, nonce] = (captured.nodes[0]?.metadata[REGISTRATION_TOKEN_KEY] as string).split('.');
+          const remaining = await client.pttl(`${prefix}:nonce:${keys.kid}.${nonce}`);
+          // Default skew 5 s: the token is refused as expired from exp + 5 s on, everywhere.
+          assert.ok(Date.now() + remaining >= Number(exp) + 5_000, `nonce kept ${remaining} ms, token needs until ${Number(exp) + 5_000 - Date.now()} ms`);
+          await assert.rejects(guarded(store, new RecordingLogger()).register(captured, TTL), denied(/ReplayDetected/));
+        } finally {
+          const found = await client.keys(`${prefix}*`);
+          if (found.length > 0) await client.del(...found);
+          await client.quit();
+        }
       });
     });
   });
