@@ -97,8 +97,24 @@ export class StrictBinder implements Binder {
 
   /** Applies `@Exclude`/`@Expose` to objects, nested instances included; primitives pass through. */
   toPlain(value: unknown): unknown {
-    return typeof value === 'object' && value !== null ? instanceToPlain(value) : value;
+    if (typeof value !== 'object' || value === null) return value;
+    // A plain object or array of primitives (the usual reply or request) carries nothing for
+    // class-transformer to apply, and the codec's sanitising copy follows anyway.
+    return isFlatPlain(value) ? value : instanceToPlain(value);
   }
+}
+
+function isFlatPlain(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === Array.prototype) return (value as unknown[]).every(isPrimitive);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key of Object.keys(value)) if (!isPrimitive((value as Record<string, unknown>)[key])) return false;
+  return true;
+}
+
+function isPrimitive(value: unknown): boolean {
+  const type = typeof value;
+  return value === null || type === 'string' || type === 'number' || type === 'boolean' || type === 'undefined';
 }
 
 // Looked up per call only in development mode (validateResponses); class-validator indexes it by class.
