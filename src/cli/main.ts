@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
 import { BastionError } from '../errors/bastion-error.js';
 import { CommandFailure, EXIT, UsageError, type Command, type CommandEnv, type CommandResult } from './command.js';
-import { styles } from './output.js';
+import { escapeControl, styles } from './output.js';
 
 /** Each command module is loaded only when named, so `--help` and `--version` stay fast. */
 interface CommandEntry {
@@ -75,21 +75,22 @@ const env = environment();
 const style = styles(env.color && process.stderr.isTTY === true);
 try {
   const result = await run(process.argv.slice(2), env);
-  (result.code === EXIT.ok ? process.stdout : process.stderr).write(result.output + '\n');
+  // Everything printed passes one filter, whatever the command and wherever the text came from (attack F7).
+  (result.code === EXIT.ok ? process.stdout : process.stderr).write(escapeControl(result.output) + '\n');
   process.exitCode = result.code;
 } catch (error) {
   // Every failure here is the user's input or environment: a message helps more than a stack.
   if (error instanceof UsageError) {
     // The synopsis is enough to fix a typo; the full text is one --help away.
     const synopsis = error.help.split('\n\n')[0];
-    process.stderr.write(`${style.red('usage error:')} ${error.message}\n\n${synopsis}\n(--help for all options)\n`);
+    process.stderr.write(`${style.red('usage error:')} ${escapeControl(error.message)}\n\n${synopsis}\n(--help for all options)\n`);
     process.exitCode = EXIT.usage;
   } else if (BastionError.is(error)) {
-    process.stderr.write(`${style.red(`error ${error.code} ${error.status}`)} [${error.id}]: ${error.detail}\n`);
+    process.stderr.write(`${style.red(`error ${error.code} ${error.status}`)} [${error.id}]: ${escapeControl(error.detail)}\n`);
     process.exitCode = EXIT.failed;
   } else {
     const message = error instanceof CommandFailure || error instanceof Error ? error.message : String(error);
-    process.stderr.write(`${style.red('error:')} ${message}\n`);
+    process.stderr.write(`${style.red('error:')} ${escapeControl(message)}\n`);
     process.exitCode = EXIT.failed;
   }
 } finally {

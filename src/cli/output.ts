@@ -26,3 +26,17 @@ export function formatColumns(rows: readonly (readonly string[])[]): string {
 export function toJSON(value: unknown): string {
   return JSON.stringify(value, null, 2);
 }
+
+// Every C0 control but the newline, DEL, and every C1 control (U+0080–U+009F, where CSI and OSC live too).
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Shows each control character in `text` as a `\uXXXX` escape, newlines excepted, so a
+ * detail, field path, record or certificate name chosen by a peer cannot drive the
+ * terminal (clear it, retitle it, forge links or earlier lines; attack F7). In `--json`
+ * output such characters only occur inside strings, where `\uXXXX` is valid JSON
+ * for the same text.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
