@@ -139,6 +139,7 @@ export class RPCClient implements Client {
   private async attempts(header: RequestHeader, body: Uint8Array, signal: AbortSignal, retry: RetryOptions, idempotent: boolean): Promise<Reply> {
     const started = performance.now();
     const tried = new Set<string>();
+    let nodeFailure: BastionError | undefined;
     for (let attempt = 1; ; attempt++) {
       const timeoutMs = Math.max(1, Math.ceil(header.timeoutMs - (performance.now() - started)));
       let failure: BastionError;
@@ -159,12 +160,15 @@ export class RPCClient implements Client {
         }
         if (isNodeFailure(failure)) this.breakers.failure(key);
         else this.breakers.success(key);
+        nodeFailure = failure;
       } catch (thrown) {
         if (!BastionError.is(thrown) || signal.aborted) throw thrown;
         failure = thrown;
       }
       const delay = retryDelay(failure, attempt, idempotent, retry);
-      if (delay === undefined) throw failure;
+      // Running out of nodes after trying some says less than why the last one failed
+      // (a refused connection, a server proving another identity).
+      if (delay === undefined) throw ranOut(failure) && nodeFailure !== undefined ? nodeFailure : failure;
       await sleep(delay, signal);
     }
   }
@@ -216,4 +220,8 @@ function encodeRequest(codec: Codec, value: unknown, endpoint: string): Uint8Arr
     if (BastionError.is(error) && error.code < 500) throw error;
     throw new BastionError('BST_ERR_CLIENT_ENCODE', `The request to ${endpoint} cannot be encoded as ${codec.contentType}`, {}, { cause: error });
   }
+}
+
+function ranOut(error: BastionError): boolean {
+  return error.id === 'BST_ERR_CLIENT_NO_NODES' || error.id === 'BST_ERR_CLIENT_CIRCUIT_OPEN';
 }

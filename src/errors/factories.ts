@@ -51,3 +51,27 @@ export function unavailable(detail?: string): BastionError {
 export function toBastionError(error: unknown): BastionError {
   return BastionError.is(error) ? error : internal(error);
 }
+
+/** The outcomes a handler may report with `appError`, each with its own catalogue id. */
+export type AppErrorKind = 'bad-request' | 'forbidden' | 'not-found' | 'conflict' | 'unprocessable';
+
+const APP_ERROR_IDS = {
+  'bad-request': 'BST_ERR_APP_BAD_REQUEST',
+  forbidden: 'BST_ERR_APP_FORBIDDEN',
+  'not-found': 'BST_ERR_APP_NOT_FOUND',
+  conflict: 'BST_ERR_APP_CONFLICT',
+  unprocessable: 'BST_ERR_APP_UNPROCESSABLE',
+} as const;
+
+/**
+ * An application error a handler throws for its own outcome; the caller receives the same
+ * id, code and `detail` (sent as written, so keep internals out of it).
+ *
+ * @example
+ * ```ts
+ * throw appError('not-found', `order ${id} does not exist`);
+ * ```
+ */
+export function appError(kind: AppErrorKind, detail?: string): BastionError {
+  return new BastionError(APP_ERROR_IDS[kind], detail);
+}

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { inject, injectable, multiInject, optional } from 'inversify';
 import type { CodecLimits, CodecLookup } from '../codec/codec.js';
-import { decodeBody, encodeBody } from '../codec/pipeline.js';
+import { encodeBody } from '../codec/pipeline.js';
 import { TOKENS } from '../container/tokens.js';
 import { BastionError } from '../errors/bastion-error.js';
+import { LOCAL_ONLY_ERROR_IDS } from '../errors/catalogue.js';
 import { internal, notFound, toBastionError } from '../errors/factories.js';
 import type { Logger } from '../logging/logger.js';
 import type { RegistrationSigner, Registry, ServiceRecord } from '../registry/registry.js';
@@ -14,6 +15,7 @@ import type { ServerOptions } from './options.js';
 import { HEALTH_ENDPOINT, type CallContext, type EndpointDescriptor, type HealthReport, type Server, type ServerAddress, type ServiceClass, type WrapperFactory } from './server.js';
 import { withCall } from './call-scope.js';
 import { startCallSignal } from './call-signal.js';
+import { requestBinding } from './bind-request.js';
 import { compose, type Terminal } from './wrapper.js';
 
 /** Resolves the instance of a service class (from the container). */
@@ -131,20 +133,14 @@ export class RPCServer implements Server {
   private route(endpoint: EndpointDescriptor): void {
     const wrappers = this.wrapperFactories.flatMap((factory) => factory(endpoint) ?? []);
     const codec = this.codecs.get(endpoint.codec);
-    const { binder, limits, codecs } = this;
-    const dto = endpoint.request;
-    const requestBody = { endpoint: endpoint.endpoint, body: 'request' } as const;
+    const { binder } = this;
+    const bindRequest = requestBinding(endpoint, this.codecs, this.limits, binder);
     const responseBody = { endpoint: endpoint.endpoint, body: 'response' } as const;
     const { validateResponses } = this.options;
     const instance = this.resolve(endpoint.serviceClass) as Record<string, Handler>;
     const method = instance[endpoint.method] as Handler;
     const terminal: Terminal<ServerCall> = async (ctx) => {
-      const sameCodec = ctx.contentType === codec.contentType || (codecs.has(ctx.contentType) && codecs.get(ctx.contentType) === codec);
-      if (!sameCodec) {
-        throw new BastionError('BST_ERR_CODEC_UNSUPPORTED', `${endpoint.endpoint} accepts ${codec.contentType} only`);
-      }
-      const plain = decodeBody(codec, ctx.body, limits, requestBody);
-      const request = dto === undefined ? undefined : await binder.toInstance(dto, plain);
+      const request = await bindRequest(ctx.contentType, ctx.body);
       const result: unknown = await method.call(instance, request, ctx);
       if (validateResponses) await this.checkResponse(endpoint, result);
       return binder.toPlain(result);
@@ -200,14 +196,33 @@ export class RPCServer implements Server {
       const body = (await withCall(ctx, () => route.run(ctx))) as Uint8Array;
       return { kind: 'response', contentType: route.endpoint.codec, body };
     } catch (thrown) {
-      const error = toBastionError(thrown);
+      const error = forwardable(thrown);
       if (error.code >= 500) {
         // The cause stays in the log; the peer only ever sees the catalogue message.
-        this.logger.error('handler_failed', { endpoint: header.endpoint, error: String((thrown as Error)?.stack ?? thrown) });
+        this.logger.error('handler_failed', { endpoint: header.endpoint, error: describeThrown(thrown) });
       }
       return { kind: 'error', error: error.toWire() };
     } finally {
       clock.dispose();
     }
   };
+}
+
+/** Text for the log about whatever a handler threw; never throws itself, whatever was thrown. */
+function describeThrown(thrown: unknown): string {
+  try {
+    return thrown instanceof Error ? String(thrown.stack ?? thrown.message) : String(thrown);
+  } catch {
+    return `a value that cannot be shown (${typeof thrown})`;
+  }
+}
+
+/**
+ * What a handler's failure may tell the caller. Once the handler ran, an error saying the
+ * call never reached a server (a downstream call's connection failure, a drain) would make
+ * the caller retry a handler that did run, so it becomes an internal error (attack F2).
+ */
+function forwardable(thrown: unknown): BastionError {
+  const error = toBastionError(thrown);
+  return LOCAL_ONLY_ERROR_IDS.has(error.id) || error.id === 'BST_ERR_SERVER_SHUTTING_DOWN' ? internal(thrown) : error;
 }

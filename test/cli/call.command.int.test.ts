@@ -65,7 +65,7 @@ describe('bastion call', () => {
       const run = await call('billing', 'Billing.charge', '{}', '--identity', 'auditor');
       assert.equal(run.code, 1);
       // The client's retry may replace the identity refusal with "no node left"; either way nothing was sent.
-      assert.match(run.stderr, /BST_ERR_SECURITY_SERVER_IDENTITY.*proved the identity 'stamper', not 'billing'|BST_ERR_CLIENT_NO_NODES/);
+      assert.match(run.stderr, /BST_ERR_SECURITY_SERVER_IDENTITY.*proved the identity 'stamper', not 'billing'/);
     });
   });
 

@@ -86,3 +86,18 @@ describe(BastionError.name, () => {
     });
   });
 });
+
+describe('appError', () => {
+  describe('when a handler reports a not-found outcome', () => {
+    it('should survive the wire with its id, code and detail', async () => {
+      const { appError } = await import('../../src/errors/factories.js');
+      const rebuilt = BastionError.fromWire(JSON.parse(JSON.stringify(appError('not-found', 'order 7 does not exist').toWire())));
+      assert.ok(BastionError.hasId(rebuilt, 'BST_ERR_APP_NOT_FOUND'));
+      assert.equal(rebuilt.code, 404);
+      assert.equal(rebuilt.status, 'Not Found');
+      assert.equal(rebuilt.detail, 'order 7 does not exist');
+      assert.equal(appError('conflict').code, 409);
+      assert.equal(appError('unprocessable').code, 422);
+    });
+  });
+});
