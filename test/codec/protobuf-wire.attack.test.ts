@@ -30,6 +30,15 @@ message Probe {
 }
 `;
 
+/** A proto2 group, the one message kind delimited by tags instead of a length. */
+const GROUP_PROTO = `syntax = "proto2";
+package legacy;
+message Box {
+  optional group Meta = 2 { optional int32 a = 1; }
+  optional string s = 3;
+}
+`;
+
 const VARINT = 0;
 const I64 = 1;
 const LEN = 2;
@@ -117,6 +126,23 @@ describe(ProtobufCodec.name, () => {
         const unpacked = bytes(field(7, VARINT, [1]), field(7, VARINT, [2]), field(7, VARINT, [3]));
         assert.deepEqual(decodeBody(codec, packed, limits, context), { nums: [1, 2, 3] });
         assert.deepEqual(decodeBody(codec, unpacked, limits, context), { nums: [1, 2, 3] });
+      });
+    });
+
+    describe('when a proto2 group field arrives', () => {
+      const groups = writeProtoFiles({ 'box.proto': GROUP_PROTO });
+      after(() => groups.cleanup());
+      const boxes = new ProtobufCodec({ files: [join(groups.dir, 'box.proto')], endpoints: { 'Box.put': { request: 'legacy.Box' } } });
+      const box = { endpoint: 'Box.put', body: 'request' } as const;
+
+      it('should decode it when it is delimited by its start and end tags', () => {
+        assert.deepEqual(decodeBody(boxes, Uint8Array.of(0x13, 0x08, 0x05, 0x14, 0x1a, 0x01, 0x78), limits, box), { meta: { a: 5 }, s: 'x' });
+      });
+
+      it('should refuse it sent as LEN, with a wrong wire type inside, or never closed', () => {
+        for (const body of [bytes(field(2, LEN, [0x08, 0x05])), Uint8Array.of(0x13, 0x0d, 1, 0, 0, 0, 0x14), Uint8Array.of(0x13, 0x08, 0x05)]) {
+          throwsBastion(() => decodeBody(boxes, body, limits, box), 'BST_ERR_CODEC_DECODE', 400);
+        }
       });
     });
 
