@@ -46,6 +46,13 @@ export interface SubscribeOptions {
   readonly durable?: string;
   /** Deliveries of one message at most (first included) before it is dropped and logged. */
   readonly maxDeliver?: number;
+  /**
+   * Messages of this subscription waiting in memory for a retry at most; beyond it a
+   * refused message is dropped and logged at once, so a flood the handler sheds cannot
+   * pile up as timers holding message bodies (brokers that keep messages in their own
+   * storage redeliver instead).
+   */
+  readonly maxPendingRetries?: number;
 }
 
 /** A live subscription. */
@@ -88,5 +95,8 @@ export const SUBSCRIBER_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Deliveries of a message at most, unless a subscription says otherwise. */
 export const DEFAULT_MAX_DELIVER = 5;
+
+/** Default cap on messages one subscription holds in memory for a retry. */
+export const DEFAULT_MAX_PENDING_RETRIES = 256;
 
 // Errors raised (errors/catalogue.ts): BST_ERR_BROKER_INVALID_MESSAGE, BST_ERR_BROKER_UNAVAILABLE.

@@ -2,6 +2,7 @@ import { BastionError } from '../errors/bastion-error.js';
 import { checkSubscription, checkTopic } from './topic.js';
 import {
   DEFAULT_MAX_DELIVER,
+  DEFAULT_MAX_PENDING_RETRIES,
   type Broker,
   type BrokerMessage,
   type MessageHandler,
@@ -15,6 +16,9 @@ export const MEMORY_DURABLE_BACKLOG = 10_000;
 interface Member {
   readonly handler: MessageHandler;
   readonly maxDeliver: number;
+  readonly maxPending: number;
+  /** Messages this member refused that wait for a retry. */
+  pending: number;
 }
 
 /** Subscribers of one topic that share deliveries: a queue group, a durable name, or a lone subscriber. */
@@ -61,7 +65,12 @@ export class MemoryBroker implements Broker {
     const key = options.durable !== undefined ? `durable:${options.durable}` : options.queue !== undefined ? `queue:${options.queue}` : `own:${++this.anonymous}`;
     let group = groups.get(key);
     if (group === undefined) groups.set(key, (group = { members: [], next: 0, backlog: options.durable === undefined ? undefined : [] }));
-    const member: Member = { handler, maxDeliver: options.maxDeliver ?? DEFAULT_MAX_DELIVER };
+    const member: Member = {
+      handler,
+      maxDeliver: options.maxDeliver ?? DEFAULT_MAX_DELIVER,
+      maxPending: options.maxPendingRetries ?? DEFAULT_MAX_PENDING_RETRIES,
+      pending: 0,
+    };
     group.members.push(member);
     const joined = group;
     if (joined.backlog !== undefined) for (const message of joined.backlog.splice(0)) this.deliver(joined, message, 1);
@@ -92,8 +101,13 @@ export class MemoryBroker implements Broker {
           if (disposition.kind === 'ack') return;
           if (disposition.kind === 'reject') return this.onDrop(message, disposition.reason);
           if (attempt >= member.maxDeliver) return this.onDrop(message, `not handled after ${attempt} deliveries`);
+          if (member.pending >= member.maxPending) return this.onDrop(message, `${member.maxPending} messages already wait for a retry`);
+          member.pending++;
           // Unref'd: a pending redelivery must not keep a stopped process alive.
-          setTimeout(() => this.deliver(group, message, attempt + 1), disposition.delayMs).unref();
+          setTimeout(() => {
+            member.pending--;
+            this.deliver(group, message, attempt + 1);
+          }, disposition.delayMs).unref();
         },
         (error: unknown) => this.onDrop(message, BastionError.is(error) ? error.detail : 'the handler threw'),
       );

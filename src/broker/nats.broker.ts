@@ -2,7 +2,7 @@ import type { ConnectionOptions, JsMsg, Msg, MsgHdrs, NatsConnection } from 'nat
 import { BastionError } from '../errors/bastion-error.js';
 import type { CallMetadata } from '../transport/transport.js';
 import {
-  DEFAULT_MAX_DELIVER,
+  DEFAULT_MAX_DELIVER, DEFAULT_MAX_PENDING_RETRIES,
   type Broker,
   type BrokerMessage,
   type Disposition,
@@ -134,12 +134,17 @@ export class NatsBroker implements Broker {
   private async core(topic: string, handler: MessageHandler, options: SubscribeOptions): Promise<Subscription> {
     const nc = await this.connect();
     const maxDeliver = options.maxDeliver ?? DEFAULT_MAX_DELIVER;
+    const maxPending = options.maxPendingRetries ?? DEFAULT_MAX_PENDING_RETRIES;
+    let pending = 0;
     const deliver = (message: BrokerMessage, attempt: number): void => {
       void handler(message, { attempt }).then((disposition) => {
         if (disposition.kind === 'ack') return;
         if (disposition.kind === 'reject') return this.onDrop(message, disposition.reason);
         if (attempt >= maxDeliver) return this.onDrop(message, `not handled after ${attempt} deliveries`);
+        if (pending >= maxPending) return this.onDrop(message, `${maxPending} messages already wait for a retry`);
+        pending++;
         const timer = setTimeout(() => {
+          pending--;
           this.timers.delete(timer);
           deliver(message, attempt + 1);
         }, disposition.delayMs);
