@@ -12,7 +12,7 @@ import { encodeFrame, FRAME_KIND, openTcp, type RawPeer } from '../attack-suite/
 import { RecordingLogger } from '../fixtures/quiet-logger.js';
 
 class Entry {
-  @IsIn(['flood', 'legit'])
+  @IsIn(['flood', 'legit', 'cancelled'])
   who!: string;
 }
 
@@ -55,6 +55,9 @@ function dial(port: number): Promise<Socket> {
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await sleep(10);
 }
+
+/** docs/wire-protocol.md: kind 4, the client gave up on the call; header and body empty. */
+const CANCEL_KIND = 4;
 
 const servedFor = (endpoint: string, who: string) => served.filter((s) => s.endpoint === endpoint && s.who === who).length;
 
@@ -99,6 +102,26 @@ describe('@RateLimit in wait mode over raw TCP frames', () => {
       const abandoned = metrics.count({ endpoint: 'Ledger.post', outcome: 'abandoned' });
       assert.ok(abandoned >= 1, 'the abandoned calls are counted as such');
       assert.equal(metrics.count({ endpoint: 'Ledger.post', outcome: 'allowed' }), servedFor('Ledger.post', 'flood') + 1);
+    });
+  });
+
+  describe('when a queued call is cancelled with a cancel frame (attack F3)', () => {
+    it('should take it out of the line without running the handler, while the call ahead is served', async () => {
+      const peer = await openTcp(port);
+      try {
+        const abandonedBefore = metrics.count({ endpoint: 'Ledger.post', outcome: 'abandoned' });
+        // Both arrive together: the first call stands ahead of the cancelled one in the line, whatever the bucket holds.
+        const first = peer.sendAndWait(1, request('ledger', 'Ledger.post', 1, 'legit'));
+        peer.socket.write(Buffer.concat([request('ledger', 'Ledger.post', 2, 'cancelled'), encodeFrame(CANCEL_KIND, 2, Buffer.alloc(0), Buffer.alloc(0))]));
+        assert.deepEqual(await first, { kind: 'response', body: 'posted' });
+        const abandoned = () => metrics.count({ endpoint: 'Ledger.post', outcome: 'abandoned' }) - abandonedBefore;
+        // Without the fix the cancelled call is served once the next token comes, 500 ms later.
+        await until(() => abandoned() === 1 || servedFor('Ledger.post', 'cancelled') > 0);
+        assert.equal(servedFor('Ledger.post', 'cancelled'), 0);
+        assert.equal(abandoned(), 1);
+      } finally {
+        peer.close();
+      }
     });
   });
 
