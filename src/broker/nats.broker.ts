@@ -11,7 +11,7 @@ import {
   type Subscription,
 } from './broker.js';
 import { checkSubscription, checkTopic } from './topic.js';
-import { lazyPackage } from '../lazy/lazy-package.js';
+import { lazyPackage } from '../lazy/lazy.js';
 
 // Loaded on first connect: an application without NATS never pays for the client.
 const nats = lazyPackage<typeof import('nats')>('nats');

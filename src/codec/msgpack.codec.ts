@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { injectable } from 'inversify';
 import type { Packr, Unpackr } from 'msgpackr';
-import { lazyPackage } from '../lazy/lazy-package.js';
+import { lazyPackage } from '../lazy/lazy.js';
 import { internal } from '../errors/factories.js';
 import type { Codec, CodecLimits } from './codec.js';
 import { checkBodySize } from './codec-errors.js';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { lazyPackage } from '../lazy/lazy-package.js';
+import { lazyPackage } from '../lazy/lazy.js';
 import { BastionError } from '../errors/bastion-error.js';
 import type { Logger } from '../logging/logger.js';
 import { checkClaim, policyShape } from './options.js';

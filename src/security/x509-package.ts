@@ -6,7 +6,7 @@
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import type * as X509 from '@peculiar/x509';
-import { lazyPackage } from '../lazy/lazy-package.js';
+import { lazyPackage } from '../lazy/lazy.js';
 
 /** The @peculiar/x509 module, loaded on first call with Node's WebCrypto as its provider. */
 export const x509Package = lazyPackage<typeof X509>('@peculiar/x509', (x509) =>

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { lazyPackage } from '../../src/lazy/lazy-package.js';
+import { lazyPackage } from '../../src/lazy/lazy.js';
 
 // The packages `import 'bastion'` must not load before they are used (issue 8, memory).
 const DEFERRED = ['ioredis', 'msgpackr', '@peculiar/x509'];
