@@ -35,6 +35,20 @@ describe('bastion new', () => {
     });
   });
 
+  describe('when asked for the file registry', () => {
+    it('should resolve the registry folder at start and let SIGTERM reach the server', async () => {
+      const run = await bastion(['new', 'files-api', '--yes', '--registry', 'file'], { cwd: dir });
+      assert.equal(run.code, 0, run.stderr);
+      const app = await readFile(join(dir, 'files-api', 'src/app.ts'), 'utf8');
+      assert.match(app, /registry: process\.env\['BASTION_REGISTRY'\] \?\? pathToFileURL\(resolve\('\.bastion\/registry'\)\)\.href/);
+      assert.match(app, /^import \{ resolve \} from 'node:path';$/m);
+      const pkg = JSON.parse(await readFile(join(dir, 'files-api', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+      // exec: node replaces the shell npm starts, so npm's forwarded SIGTERM reaches the server.
+      assert.match(pkg.scripts['start'] ?? '', /&& exec node dist\/src\/main\.js$/);
+      assert.match(await readFile(join(dir, 'files-api', 'src/main.ts'), 'utf8'), /handleSignals: true/);
+    });
+  });
+
   describe('when asked for JSON, a scope, another package manager and a folder', () => {
     it('should use the unscoped name as the service and pnpm in the scripts', async () => {
       const run = await bastion(['new', '@acme/billing_v2', '--yes', '--package-manager', 'pnpm', '--dir', 'b', '--json'], { cwd: dir });
@@ -64,7 +78,7 @@ describe('bastion new', () => {
       const runs = await Promise.all(names.map((name) => bastion(['new', name, '--yes'], { cwd: dir })));
       assert.deepEqual(runs.map((r) => r.code), names.map(() => 2), runs.map((r) => r.stderr.split('\n')[0]).join('\n'));
       for (const run of runs) assert.match(run.stderr, /is not a valid (package|service) name/);
-      assert.deepEqual((await readdir(dir)).sort(), ['b', 'orders-api', 'taken']);
+      assert.deepEqual((await readdir(dir)).sort(), ['b', 'files-api', 'orders-api', 'taken']);
     });
   });
 
@@ -76,7 +90,7 @@ describe('bastion new', () => {
         bastion(['new'], { cwd: dir }),
       ]);
       assert.deepEqual(runs.map((r) => r.code), [2, 2, 2]);
-      assert.match(runs[0]!.stderr, /--registry must be one of memory, redis, nats/);
+      assert.match(runs[0]!.stderr, /--registry must be one of memory, file, redis, nats/);
       assert.match(runs[2]!.stderr, /name the project/);
     });
   });

@@ -29,7 +29,7 @@ describe('bastion new (terminal)', { skip: HAS_SCRIPT ? false : 'util-linux scri
     it('should ask for each and use the answers', async () => {
       const run = await inTerminal('new', 'acme-api\nredis\npnpm\n', dir);
       assert.equal(run.code, 0, run.output);
-      assert.match(run.output, /package name \[my-service\]: .*registry \(memory \| redis \| nats\) \[memory\]: .*package-manager \(npm \| pnpm \| yarn\) \[npm\]: /s);
+      assert.match(run.output, /package name \[my-service\]: .*registry \(memory \| file \| redis \| nats\) \[memory\]: .*package-manager \(npm \| pnpm \| yarn\) \[npm\]: /s);
       const pkg = JSON.parse(await readFile(join(dir, 'acme-api', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
       assert.match(pkg.scripts['test']!, /^pnpm run build/);
       assert.match(await readFile(join(dir, 'acme-api', 'src', 'app.ts'), 'utf8'), /'redis:\/\/127\.0\.0\.1:6379'/);

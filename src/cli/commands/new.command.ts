@@ -8,7 +8,7 @@ import { scaffoldFiles } from '../templates/index.js';
 import { className, SCAFFOLD_PACKAGE_MANAGERS, SCAFFOLD_REGISTRIES, type ScaffoldContext } from '../templates/scaffold-context.js';
 
 const HELP = `Usage:
-  bastion new <name> [--yes] [--registry memory|redis|nats] [--package-manager npm|pnpm|yarn] [--dir DIR]
+  bastion new <name> [--yes] [--registry memory|file|redis|nats] [--package-manager npm|pnpm|yarn] [--dir DIR]
 
 Scaffolds a service project in DIR (default ./<name>): a handler class with request and
 reply DTOs protected by @RequireMutualTLS, @RateLimit and @Codec, src/main.ts booting it

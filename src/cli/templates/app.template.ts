@@ -1,9 +1,11 @@
 import type { ScaffoldContext } from './scaffold-context.js';
 
+// Each is a TypeScript expression: the file registry's folder is resolved when the app starts.
 const REGISTRY_URL: Record<ScaffoldContext['registry'], string> = {
-  memory: 'memory:',
-  redis: 'redis://127.0.0.1:6379',
-  nats: 'nats://127.0.0.1:4222',
+  memory: "'memory:'",
+  file: "pathToFileURL(resolve('.bastion/registry')).href",
+  redis: "'redis://127.0.0.1:6379'",
+  nats: "'nats://127.0.0.1:4222'",
 };
 
 /**
@@ -11,7 +13,8 @@ const REGISTRY_URL: Record<ScaffoldContext['registry'], string> = {
  * \`bastion audit dist/src/app.js\` can load it without starting anything.
  */
 export function appTemplate(ctx: ScaffoldContext): string {
-  return `import { ensureDevPki, type BastionOptions } from 'bastion';
+  const imports = ctx.registry === 'file' ? "import { resolve } from 'node:path';\nimport { pathToFileURL } from 'node:url';\n" : '';
+  return `${imports}import { ensureDevPki, type BastionOptions } from 'bastion';
 import { ${ctx.className} } from './${ctx.service}.service.js';
 
 /** The service classes of this application (what \`bastion audit\` reads). */
@@ -28,8 +31,8 @@ export async function appOptions(): Promise<BastionOptions> {
   return {
     services,
     strict: true,
-    // memory: serves this process only; redis:// and nats:// let other processes (and \`bastion call --registry\`) find it.
-    registry: process.env['BASTION_REGISTRY'] ?? '${REGISTRY_URL[ctx.registry]}',
+    // memory: serves this process only; file://, redis:// and nats:// let other processes (and \`bastion call --registry\`) find it.
+    registry: process.env['BASTION_REGISTRY'] ?? ${REGISTRY_URL[ctx.registry]},
     server: { port: Number(process.env['PORT'] ?? 4000) },
     tls: { ca: { path: own.ca }, cert: { path: own.cert }, key: { path: own.key }, trustDomain: TRUST_DOMAIN },
   };

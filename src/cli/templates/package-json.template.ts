@@ -10,7 +10,8 @@ export function packageJsonTemplate(ctx: ScaffoldContext): string {
     type: 'module',
     scripts: {
       build: 'tsc -p tsconfig.json',
-      start: `${run} && node dist/src/main.js`,
+      // exec: node replaces the shell, so the SIGTERM npm forwards reaches the server, which deregisters and drains.
+      start: `${run} && exec node dist/src/main.js`,
       test: `${run} && node --test dist/test/${ctx.service}.test.js`,
       audit: `${run} && bastion audit dist/src/app.js --strict`,
     },

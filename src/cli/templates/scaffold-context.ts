@@ -1,5 +1,5 @@
 /** The registries a generated project can be set up for. */
-export const SCAFFOLD_REGISTRIES = ['memory', 'redis', 'nats'] as const;
+export const SCAFFOLD_REGISTRIES = ['memory', 'file', 'redis', 'nats'] as const;
 /** The package managers a generated project's scripts and README can name. */
 export const SCAFFOLD_PACKAGE_MANAGERS = ['npm', 'pnpm', 'yarn'] as const;
 
