@@ -1,4 +1,4 @@
-import { Lazy } from '../connection/lazy.js';
+import { Lazy } from '../lazy/lazy-value.js';
 import type { KV, KvWatchOptions, NatsConnection } from 'nats';
 import type { DeregisterOptions, RegisterOptions, Registry, RegistryWatcher, ServiceRecord } from './registry.js';
 import { checkTtl, decodeEntry, encodeEntry, entriesOf, nodeKey, recordsOf, serviceKeyPrefix, serviceOfKey, type StoredEntry } from './stored-entry.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Lazy } from '../../src/connection/lazy.js';
+import { Lazy } from '../../src/lazy/lazy-value.js';
 import { NATSRegistry } from '../../src/registry/nats.registry.js';
 
 describe(Lazy.name, () => {
