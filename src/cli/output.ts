@@ -40,3 +40,8 @@ const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
 export function escapeControl(text: string): string {
   return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/** Writes one log line to stderr through `escapeControl`: what the CLI logs is read on a terminal too. */
+export function writeLogLine(line: string): void {
+  process.stderr.write(escapeControl(line) + '\n');
+}

@@ -6,9 +6,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { BastionError, ensureDevPki, Handler, Service } from '../../src/index.js';
 import { escapeControl } from '../../src/cli/output.js';
+import { FileRegistry } from '../../src/registry/file.registry.js';
 import { createCertificateAuthority } from '../../src/security/dev-pki.js';
 import { bastion } from './run-cli.js';
 import { serveWithDevPki, type Served } from './serve-with-dev-pki.js';
@@ -80,6 +82,21 @@ describe('bastion CLI output (attack F7)', () => {
         assert.equal(run.code, 0, run.stderr);
         assert.doesNotMatch(run.stdout, RAW_CONTROL);
         assert.deepEqual(JSON.parse(run.stdout), { note: `fine${C1_CSI}${TITLE}` });
+      });
+    });
+  });
+
+  describe('services', () => {
+    describe('when a record forged into the store has a name with escape sequences', () => {
+      it('should drop it and print the warning that names it escaped', async () => {
+        const store = join(dir, 'forged-registry');
+        const node = { id: 'ghost-1', host: '127.0.0.1', port: 4000, metadata: {} };
+        await new FileRegistry({ directory: store }).register({ name: `ghost${C1_CSI}${TITLE}`, version: '1.0.0', metadata: {}, endpoints: [], nodes: [node] }, { ttlMs: 60_000 });
+        const run = await bastion(['services', '--registry', pathToFileURL(store).href]);
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stderr, /registry_record_dropped/);
+        assert.doesNotMatch(run.stderr, RAW_CONTROL, JSON.stringify(run.stderr));
+        assert.ok(run.stderr.includes('ghost\\u009b31m'), run.stderr);
       });
     });
   });

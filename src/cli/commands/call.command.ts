@@ -3,7 +3,7 @@ import { TOKENS } from '../../container/tokens.js';
 import type { Registry } from '../../registry/registry.js';
 import { BastionError } from '../../errors/bastion-error.js';
 import { checkServiceName, parseAddress, parseCommand, UsageError, type Command, type CommandResult } from '../command.js';
-import { toJSON } from '../output.js';
+import { toJSON, writeLogLine } from '../output.js';
 
 const HELP = `Usage:
   bastion call <service> <endpoint> '<json>' (--registry URL | --address HOST:PORT) [options]
@@ -102,7 +102,7 @@ async function run(argv: readonly string[]): Promise<CommandResult> {
     },
     registry,
     registryPolicy: { allowServices: [service] },
-    logger: new ConsoleLogger('error'),
+    logger: new ConsoleLogger('error', writeLogLine),
   });
   try {
     const reply = await app.client.call(service, endpoint, request, { timeoutMs, metadata });

@@ -1,6 +1,6 @@
 import type { ServiceRecord } from '../../registry/registry.js';
 import { checkServiceName, parseCommand, UsageError, type Command, type CommandResult } from '../command.js';
-import { formatColumns, toJSON } from '../output.js';
+import { formatColumns, toJSON, writeLogLine } from '../output.js';
 
 const HELP = `Usage:
   bastion services [name] [--registry URL] [--json]
@@ -35,7 +35,7 @@ async function run(argv: readonly string[]): Promise<CommandResult> {
   const [{ openRegistryReader }, { ConsoleLogger }] = await Promise.all([import('../../container/registry-reader.js'), import('../../logging/logger.js')]);
   let reader;
   try {
-    reader = openRegistryReader(url, new ConsoleLogger('warn'));
+    reader = openRegistryReader(url, new ConsoleLogger('warn', writeLogLine));
   } catch (error) {
     // registryFromUrl refuses a malformed URL or an unknown scheme with a RangeError: the command line is wrong.
     if (error instanceof RangeError) throw new UsageError(error.message, HELP);
