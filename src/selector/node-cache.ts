@@ -134,5 +134,8 @@ function matches(candidate: Candidate, filter: NodeFilter): boolean {
 }
 
 function noNodes(service: string): BastionError {
-  return new BastionError('BST_ERR_CLIENT_NO_NODES', `No node of service '${service.slice(0, 64)}' is available`);
+  return new BastionError(
+    'BST_ERR_CLIENT_NO_NODES',
+    `No node of service '${service.slice(0, 64)}' is available (is it running, and in registryPolicy.allowServices of this application?)`,
+  );
 }

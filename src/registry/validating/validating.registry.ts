@@ -20,6 +20,8 @@ export class ValidatingRegistry implements Registry {
   readonly name: string;
   private readonly policy: RegistryPolicy;
   private readonly validator: RecordValidator;
+  /** Names already reported as outside the policy; bounded, so a caller cycling names cannot grow it. */
+  private readonly reportedNames = new Set<string>();
 
   constructor(
     @inject(TOKENS.InnerRegistry) private readonly inner: Registry,
@@ -47,7 +49,15 @@ export class ValidatingRegistry implements Registry {
   }
 
   async getService(name: string): Promise<ServiceRecord[]> {
-    if (this.validator.nameProblem(name) !== undefined) return [];
+    const problem = this.validator.nameProblem(name);
+    if (problem !== undefined) {
+      // The usual cause of a "no nodes" on a client: the service is missing from its registryPolicy.
+      if (this.reportedNames.size < 1000 && !this.reportedNames.has(name)) {
+        this.reportedNames.add(name);
+        this.logger.warn('registry_service_not_allowed', { service: name.slice(0, 64), reason: problem });
+      }
+      return [];
+    }
     return this.trusted(await this.inner.getService(name), name);
   }
 
