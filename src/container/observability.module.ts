@@ -10,15 +10,31 @@ import { metricsClientWrapper, metricsWrapper } from '../metrics/metrics.wrapper
 import { PrometheusRegistry } from '../metrics/prometheus.registry.js';
 import { tracingClientWrapper, tracingWrapper } from '../tracing/tracing.wrapper.js';
 import type { TracingOptions } from '../tracing/tracing.js';
+import { RPCClient } from '../client/rpc.client.js';
+import { MemoryRateLimiter } from '../ratelimit/memory.rate-limiter.js';
+import { ValidatingRegistry } from '../registry/validating/validating.registry.js';
+import { RPCServer } from '../server/rpc.server.js';
+import { TCPTransport } from '../transport/tcp.transport.js';
+import { TLSTransport } from '../transport/tls.transport.js';
 import { TOKENS } from './tokens.js';
 
-/** The component name of each part's child logger, by the token the part is bound to. */
-const COMPONENTS: ReadonlyMap<symbol, string> = new Map([
+/**
+ * The component name of each part's child logger, by the token the part is bound to and by
+ * the default implementation class: tokens redirect to a singleton bound under its class
+ * (B31), so the class is what injects the logger.
+ */
+const COMPONENTS: ReadonlyMap<unknown, string> = new Map<unknown, string>([
   [TOKENS.Server, 'server'],
+  [RPCServer, 'server'],
   [TOKENS.Client, 'client'],
+  [RPCClient, 'client'],
   [TOKENS.Transport, 'transport'],
+  [TLSTransport, 'transport'],
+  [TCPTransport, 'transport'],
   [TOKENS.Registry, 'registry'],
+  [ValidatingRegistry, 'registry'],
   [TOKENS.RateLimiter, 'ratelimit'],
+  [MemoryRateLimiter, 'ratelimit'],
 ]);
 
 /** `BastionOptions.observability`: what is switched on at boot. */
@@ -71,7 +87,7 @@ export function observabilitySetup(options: ObservabilityOptions = {}, logger: L
   const last = new ContainerModule(({ bind, rebind }) => {
     if (metrics !== undefined) rebind(TOKENS.RateLimitMetrics).toConstantValue(metrics);
     // One logger, and a child per component for whatever injects it (server, transport, …).
-    const componentOf = (c: BindingConstraints) => COMPONENTS.get(c.getAncestor()?.serviceIdentifier as symbol);
+    const componentOf = (c: BindingConstraints) => COMPONENTS.get(c.getAncestor()?.serviceIdentifier);
     rebind(TOKENS.Logger).toConstantValue(appLogger).when((c) => componentOf(c) === undefined);
     for (const [id, component] of COMPONENTS) {
       bind(TOKENS.Logger).toConstantValue(childLogger(appLogger, { component })).when((c) => c.getAncestor()?.serviceIdentifier === id);
