@@ -1,6 +1,5 @@
 // Small helpers shared by the registry tests.
 import type { Clock } from '../../src/ratelimit/clock.js';
-import type { Logger } from '../../src/logging/logger.js';
 import type { DeregisterOptions, RegisterOptions, Registry, RegistryWatcher, ServiceNode, ServiceRecord } from '../../src/registry/registry.js';
 
 /** A clock that moves only when the test says so. */
@@ -14,25 +13,7 @@ export class ManualClock implements Clock {
   }
 }
 
-/** A logger that keeps its records for assertions. */
-export class RecordingLogger implements Logger {
-  readonly records: { level: string; event: string; fields: Record<string, unknown> }[] = [];
-  debug(event: string, fields: Record<string, unknown> = {}): void {
-    this.records.push({ level: 'debug', event, fields });
-  }
-  info(event: string, fields: Record<string, unknown> = {}): void {
-    this.records.push({ level: 'info', event, fields });
-  }
-  warn(event: string, fields: Record<string, unknown> = {}): void {
-    this.records.push({ level: 'warn', event, fields });
-  }
-  error(event: string, fields: Record<string, unknown> = {}): void {
-    this.records.push({ level: 'error', event, fields });
-  }
-  events(event: string): Record<string, unknown>[] {
-    return this.records.filter((r) => r.event === event).map((r) => r.fields);
-  }
-}
+export { RecordingLogger } from '../fixtures/quiet-logger.js';
 
 /** A registry in front of another that counts the writes reaching it. */
 export class CountingRegistry implements Registry {
