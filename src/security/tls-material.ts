@@ -61,12 +61,17 @@ export async function loadTLSMaterial(options: TLSOptions, now: Date = new Date(
   }
   checkPolicy(options);
   const crlSources = pemSourcesOf(options).slice(3);
-  const [ca, cert, key, ...crl] = await Promise.all([
+  const reads = await Promise.allSettled([
     readPem(options.ca, 'CA'),
     readPem(options.cert, 'certificate'),
     readPem(options.key, 'private key'),
     ...crlSources.map((source) => readPem(source, 'CRL')),
-  ]) as [string, string, string, ...string[]];
+  ]);
+  // Every unreadable part at once, in a fixed order (CA, certificate, key, CRLs), not whichever failed first.
+  const failed = reads.flatMap((read) => (read.status === 'rejected' ? [read.reason as BastionError] : []));
+  if (failed.length === 1) throw failed[0];
+  if (failed.length > 1) throw configError(failed.map((error) => error.detail).join('; '));
+  const [ca, cert, key, ...crl] = reads.map((read) => (read as PromiseFulfilledResult<string>).value) as [string, string, string, ...string[]];
   let leaf: X509Certificate;
   try {
     leaf = new X509Certificate(cert);

@@ -44,6 +44,13 @@ describe('loadTLSMaterial', () => {
     });
   });
 
+  describe('when several files are missing', () => {
+    it('should name every one, in the order CA, certificate, key', async () => {
+      const tls = { ...(await pki.tlsFor('orders')), cert: { path: join(dir, 'gone.crt') }, key: { path: join(dir, 'gone.key') } };
+      await assert.rejects(loadTLSMaterial(tls), assertConfigError(/certificate file '.*gone\.crt' cannot be read \(ENOENT\); The private key file '.*gone\.key' cannot be read \(ENOENT\)/));
+    });
+  });
+
   describe('when a file is not PEM', () => {
     it('should say so', async () => {
       const path = join(dir, 'garbage.crt');
