@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseRegistryUrl } from '../container/registry-url.js';
 
 /** What a CLI command hands back: the exit code and the text to print. */
 export interface CommandResult {
@@ -71,4 +72,14 @@ const SERVICE_NAME = /^[a-z0-9][a-z0-9.-]{0,62}$/;
 export function checkServiceName(name: string, help: string): string {
   if (!SERVICE_NAME.test(name)) throw new UsageError(`'${name.slice(0, 64)}' is not a valid service name (a-z, 0-9, '.', '-'; at most 63)`, help);
   return name;
+}
+
+/** Throws a UsageError unless `url` is a registry URL Bastion can open (a `file:` URL with a host is not). */
+export function checkRegistryUrl(url: string, help: string): string {
+  try {
+    parseRegistryUrl(url);
+  } catch (error) {
+    throw new UsageError((error as Error).message, help);
+  }
+  return url;
 }

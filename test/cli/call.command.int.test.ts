@@ -26,7 +26,7 @@ describe('bastion call', () => {
 
   describe('when the caller is allowed', () => {
     it('should print the reply as JSON and exit 0', async () => {
-      const run = await call('stamper', 'Stamper.stamp', '{"label":"cli"}', '--identity', 'auditor', '--metadata', 'trace-id=abc', '--timeout', '5000');
+      const run = await call('stamper', 'Stamper.stamp', '{"label":"cli"}', '--identity', 'auditor', '--metadata', 'trace-id=abc', '--metadata', 'Tenant=acme', '--timeout', '5000');
       assert.equal(run.code, 0, run.stderr);
       const reply = JSON.parse(run.stdout) as { label: string; caller: string; trace: string; timeoutMs: number };
       assert.deepEqual([reply.label, reply.caller, reply.trace, reply.timeoutMs], ['cli', 'auditor', 'abc', 5000]);
@@ -70,8 +70,15 @@ describe('bastion call', () => {
   });
 
   describe('when the certificate file is missing', () => {
-    it('should exit 1 naming the file', async () => {
+    it('should exit 1 saying how to get one, without an HTTP status', async () => {
       const run = await call('stamper', 'Stamper.stamp', '{"label":"x"}', '--identity', 'nobody');
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /no certificate for identity 'nobody' in .*: pass --identity <name> or run `bastion certs issue nobody`/);
+      assert.doesNotMatch(run.stderr, /500|BST_ERR/);
+    });
+
+    it('should still name an unreadable file given with --cert', async () => {
+      const run = await call('stamper', 'Stamper.stamp', '{"label":"x"}', '--cert', join(dir, 'nobody.crt'), '--key', join(dir, 'nobody.key'));
       assert.equal(run.code, 1);
       assert.match(run.stderr, /BST_ERR_SECURITY_TLS_CONFIG.*nobody\.crt.*cannot be read \(ENOENT\)/);
     });
@@ -93,6 +100,21 @@ describe('bastion call', () => {
         bastion(['call', 'stamper']),
       ]);
       assert.deepEqual(runs.map((r) => r.code), [2, 2, 2, 2, 2], runs.map((r) => r.stderr).join('\n'));
+    });
+
+    it('should exit 2 with a hint for a file registry URL with two slashes', async () => {
+      const runs = await Promise.all([
+        bastion(['call', 'stamper', 'Stamper.stamp', '{}', '--pki', dir, '--identity', 'auditor', '--registry', 'file://tmp/x']),
+        bastion(['services', '--registry', 'file://tmp/x']),
+      ]);
+      assert.deepEqual(runs.map((r) => r.code), [2, 2], runs.map((r) => r.stderr).join('\n'));
+      for (const run of runs) assert.match(run.stderr, /usage error: .*names the host 'tmp': write a file registry as file:\/\/\/absolute\/path/);
+    });
+
+    it('should refuse a metadata key the client refuses, saying which characters it may hold', async () => {
+      const run = await call('stamper', 'Stamper.stamp', '{}', '--identity', 'auditor', '--metadata', 'trace id=abc');
+      assert.equal(run.code, 2);
+      assert.match(run.stderr, /--metadata: a metadata key is not allowed \(letters, digits, _ \. - up to 64\)/);
     });
   });
 });

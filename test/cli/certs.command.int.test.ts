@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -63,6 +63,20 @@ describe('bastion certs', () => {
         const run = await bastion(['certs', 'inspect', join(dir, 'old.crt'), '--trust-domain', 'cli.test']);
         assert.equal(run.code, 0, run.stderr);
         assert.match(run.stdout, /^valid to\s+2021-01-01T00:00:00\.000Z \(EXPIRED\)$/m);
+      });
+    });
+
+    describe('when one of the names to issue is invalid', () => {
+      it('should exit 2 and write nothing, not even the valid names', async () => {
+        const empty = await mkdtemp(join(tmpdir(), 'bastion-cli-names-'));
+        try {
+          const run = await bastion(['certs', 'issue', 'orders', 'Orders', '--dir', empty]);
+          assert.equal(run.code, 2);
+          assert.match(run.stderr, /'Orders' is not a valid service name/);
+          assert.deepEqual(await readdir(empty), []);
+        } finally {
+          await rm(empty, { recursive: true, force: true });
+        }
       });
     });
 

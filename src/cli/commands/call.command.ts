@@ -1,8 +1,10 @@
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { TOKENS } from '../../container/tokens.js';
 import type { Registry } from '../../registry/registry.js';
 import { BastionError } from '../../errors/bastion-error.js';
-import { checkServiceName, parseAddress, parseCommand, UsageError, type Command, type CommandResult } from '../command.js';
+import { metadataProblem } from '../../transport/call-metadata.js';
+import { checkRegistryUrl, checkServiceName, CommandFailure, parseAddress, parseCommand, UsageError, type Command, type CommandEnv, type CommandResult } from '../command.js';
 import { toJSON, writeLogLine } from '../output.js';
 
 const HELP = `Usage:
@@ -23,10 +25,9 @@ Options:
   --ca FILE               the CA bundle the server must chain to (default DIR/ca.crt)
   --trust-domain DOMAIN   the SPIFFE trust domain (default bastion.local)
   --timeout MS            fail with 408 after MS milliseconds (default 10000)
-  --metadata K=V          call metadata, repeatable
+  --metadata K=V          call metadata, repeatable; K is letters (either case), digits,
+                          '_', '.', '-', at most 64, starting with a letter or digit
   --json                  print an error as its JSON wire form (on stderr)`;
-
-const METADATA_KEY = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 function parseRequest(text: string): unknown {
   try {
@@ -41,9 +42,12 @@ function parseMetadata(pairs: readonly string[]): Record<string, string> {
   for (const pair of pairs) {
     const at = pair.indexOf('=');
     const key = pair.slice(0, Math.max(at, 0));
-    if (at < 1 || !METADATA_KEY.test(key)) throw new UsageError(`--metadata must be key=value with a lowercase key, got '${pair.slice(0, 80)}'`, HELP);
+    if (at < 1) throw new UsageError(`--metadata must be key=value, got '${pair.slice(0, 80)}'`, HELP);
     metadata[key] = pair.slice(at + 1);
   }
+  // The transport's own rules, so the CLI refuses exactly what a client would refuse.
+  const problem = metadataProblem(metadata);
+  if (problem !== undefined) throw new UsageError(`--metadata: ${problem}`, HELP);
   return { ...metadata };
 }
 
@@ -53,7 +57,7 @@ function parseTimeout(text: string): number {
   return ms;
 }
 
-async function run(argv: readonly string[]): Promise<CommandResult> {
+async function run(argv: readonly string[], env: CommandEnv): Promise<CommandResult> {
   const { values, positionals } = parseCommand(
     argv,
     {
@@ -83,6 +87,13 @@ async function run(argv: readonly string[]): Promise<CommandResult> {
   if (values.address !== undefined && values.registry !== undefined) throw new UsageError('bastion call: give --registry or --address, not both', HELP);
   if (values.address === undefined && registryUrl === undefined) throw new UsageError('bastion call: give --registry URL or --address HOST:PORT', HELP);
   const address = values.address === undefined ? undefined : parseAddress(values.address as string, HELP);
+  if (address === undefined) checkRegistryUrl(registryUrl as string, HELP);
+  const pki = values.pki as string;
+  const identity = values.identity as string;
+  // A missing default certificate is a local set-up problem, not a failed call: say how to fix it.
+  if (values.cert === undefined && !existsSync(resolve(env.cwd, pki, `${identity}.crt`))) {
+    throw new CommandFailure(`no certificate for identity '${identity}' in ${pki}: pass --identity <name> or run \`bastion certs issue ${identity}\``);
+  }
   // The framework loads only once the command line is known to be good: usage errors stay instant.
   const [{ Bastion }, { staticAddressRegistry }, { ConsoleLogger }] = await Promise.all([
     import('../../bastion.js'),
@@ -90,8 +101,6 @@ async function run(argv: readonly string[]): Promise<CommandResult> {
     import('../../logging/logger.js'),
   ]);
   const registry = address === undefined ? (registryUrl as string) : await staticAddressRegistry(service, address);
-  const pki = values.pki as string;
-  const identity = values.identity as string;
 
   const app = await Bastion.create({
     tls: {

@@ -1,5 +1,5 @@
 import type { ServiceRecord } from '../../registry/registry.js';
-import { checkServiceName, parseCommand, UsageError, type Command, type CommandResult } from '../command.js';
+import { checkRegistryUrl, checkServiceName, parseCommand, UsageError, type Command, type CommandResult } from '../command.js';
 import { formatColumns, toJSON, writeLogLine } from '../output.js';
 
 const HELP = `Usage:
@@ -31,6 +31,7 @@ async function run(argv: readonly string[]): Promise<CommandResult> {
   const name = positionals[0] === undefined ? undefined : checkServiceName(positionals[0], HELP);
   const url = (values.registry as string | undefined) ?? process.env['BASTION_REGISTRY'];
   if (url === undefined) throw new UsageError('bastion services: give --registry URL (or set BASTION_REGISTRY)', HELP);
+  checkRegistryUrl(url, HELP);
   // Loading the registry backends (Redis, NATS clients) waits until the command line is known to be good.
   const [{ openRegistryReader }, { ConsoleLogger }] = await Promise.all([import('../../container/registry-reader.js'), import('../../logging/logger.js')]);
   let reader;
