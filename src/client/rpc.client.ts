@@ -194,22 +194,32 @@ export class RPCClient implements Client {
   }
 }
 
-/** Runs `work` with a signal that aborts (cancelling the call on the wire) when the deadline passes. */
-async function withDeadline(timeoutMs: number, work: (signal: AbortSignal) => Promise<Reply>): Promise<Reply> {
+/**
+ * Runs `work` with a signal that aborts (cancelling the call on the wire) when the deadline
+ * passes; rejects with `408` then even if `work` is still waiting on something that does
+ * not watch the signal (a selector, the registry).
+ */
+function withDeadline(timeoutMs: number, work: (signal: AbortSignal) => Promise<Reply>): Promise<Reply> {
+  // One promise settled by whichever comes first, instead of a deadline promise raced
+  // against the work inside an async function: three promises fewer per call.
   const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  return new Promise<Reply>((resolve, reject) => {
+    const timer = setTimeout(() => {
       const error = deadlineExceeded();
       controller.abort(error);
       reject(error);
     }, timeoutMs);
+    work(controller.signal).then(
+      (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  try {
-    return await Promise.race([work(controller.signal), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Encodes the request; a value the codec cannot carry is the caller's mistake, not the server's. */

@@ -1,0 +1,73 @@
+// Micro-benchmark of the per-call deadline patterns of issue 8, part 2: the client's
+// `withDeadline` before (a deadline promise raced against the work inside an async
+// function) and after (one promise settled by whichever comes first), each around a work
+// that resolves at once. Both are copies of the code, so the figure is the pattern's
+// cost alone. Run: `node bench/micro/deadline.mjs`.
+import { performance } from 'node:perf_hooks';
+
+const deadlineExceeded = () => new Error('deadline');
+
+async function raced(timeoutMs, work) {
+  const controller = new AbortController();
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      const error = deadlineExceeded();
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([work(controller.signal), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function settled(timeoutMs, work) {
+  const controller = new AbortController();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      const error = deadlineExceeded();
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+    work(controller.signal).then(
+      (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+const reply = { kind: 'response' };
+const work = async () => reply;
+
+async function usPerOp(op, seconds = 1) {
+  for (let i = 0; i < 2000; i++) await op();
+  let ops = 0;
+  const cpu = process.cpuUsage();
+  const end = performance.now() + seconds * 1000;
+  while (performance.now() < end) {
+    for (let i = 0; i < 256; i++) await op();
+    ops += 256;
+  }
+  const used = process.cpuUsage(cpu);
+  return (used.user + used.system) / ops;
+}
+
+const cases = {
+  'client withDeadline: before (race)': () => raced(5000, work),
+  'client withDeadline: after (one promise)': () => settled(5000, work),
+};
+for (const [name, op] of Object.entries(cases)) {
+  const runs = [];
+  for (let i = 0; i < 3; i++) runs.push(await usPerOp(op));
+  runs.sort((a, b) => a - b);
+  console.log(`${name.padEnd(42)} ${runs[1].toFixed(2).padStart(7)} µs CPU/op  (runs ${runs.map((r) => r.toFixed(2)).join(' / ')})`);
+}
