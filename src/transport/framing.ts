@@ -109,10 +109,19 @@ function requireString(header: Record<string, unknown>, name: string): string {
 
 function parseMetadata(value: unknown): CallMetadata {
   if (!isRecord(value)) throw malformedFrame("the header field 'metadata' must be an object");
+  if (!hasKeys(value)) return NO_METADATA;
   // Bounded (keys, bytes) and without prototype keys, so metadata a handler forwards stays small and inert.
   const problem = metadataProblem(value);
   if (problem !== undefined) throw malformedFrame(problem);
   return freezeMetadata(value as Record<string, string>);
+}
+
+/** One frozen `{}` for the many calls that carry no metadata, instead of a copy each. */
+const NO_METADATA: CallMetadata = Object.freeze({});
+
+function hasKeys(value: Record<string, unknown>): boolean {
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  return false;
 }
 
 function parseRequestHeader(header: Record<string, unknown>): RequestHeader {

@@ -264,5 +264,18 @@ describe(FrameDecoder.name, () => {
         assert.throws(() => decodeChunks([bytes]), (e: unknown) => BastionError.hasId(e, 'BST_ERR_TRANSPORT_MALFORMED_FRAME'));
       });
     });
+
+    describe('when two requests carry empty metadata', () => {
+      it('should give both the same frozen empty metadata, which a handler cannot write into', () => {
+        const bytes = rawFrame(1, '{"service":"a","endpoint":"e","contentType":"c","metadata":{},"timeoutMs":0}');
+        const [first, second] = decodeChunks([bytes, bytes]).map((frame) => (frame.kind === 'request' ? frame.header.metadata : undefined));
+        assert.deepEqual(first, {});
+        assert.equal(first, second);
+        assert.equal(Object.isFrozen(first), true);
+        assert.throws(() => {
+          (first as Record<string, string>)['k'] = 'v';
+        }, TypeError);
+      });
+    });
   });
 });
