@@ -44,7 +44,12 @@ export class Bastion {
     private readonly ownsRegistry: boolean,
   ) {}
 
-  /** Boots an application from its options; throws one error listing every problem found. */
+  /**
+   * Boots an application from its options; throws one error listing every problem found.
+   * Without `services` it is a client-only app, whose `start()` resolves with `undefined`.
+   */
+  static async create(options: BastionOptions & { readonly services?: readonly [] }): Promise<ClientOnlyBastion>;
+  static async create(options: BastionOptions): Promise<Bastion>;
   static async create(options: BastionOptions): Promise<Bastion> {
     const app = new Bastion(await boot(options), typeof options.registry === 'string');
     app.handleSignals = options.handleSignals === true;
@@ -86,13 +91,21 @@ export class Bastion {
     return this.app.container;
   }
 
-  /** Listens, registers every service, and resolves with the bound address. */
+  /**
+   * Listens, registers every service, and resolves with the bound address. An app with no
+   * endpoint has nothing to listen on: one of `@Subscribe` methods only resolves with
+   * `{ host: '', port: 0 }`, a client-only app (created without services) with `undefined`,
+   * so calling `start()` on a client, as Nest and Moleculer users do, is harmless.
+   */
   async start(): Promise<ServerAddress> {
-    if (this.handleSignals) this.detachSignals ??= exitOnSignals(() => this.stop(), this.app.container.get<Logger>(TOKENS.Logger));
+    const logger = this.app.container.get<Logger>(TOKENS.Logger);
+    if (this.handleSignals) this.detachSignals ??= exitOnSignals(() => this.stop(), logger);
     const subscribers = this.app.container.get<Subscribers>(TOKENS.SubscriberRunner);
-    // An app of subscribers only has nothing to listen on; one with neither is refused by the server.
     const onlySubscribers = this.app.endpoints.length === 0 && this.app.container.get<readonly unknown[]>(TOKENS.Subscribers).length > 0;
-    const address = onlySubscribers ? { host: '', port: 0 } : await this.app.server.start();
+    const clientOnly = this.app.endpoints.length === 0 && !onlySubscribers;
+    if (clientOnly) logger.debug('server_not_started', { reason: 'no services: a client-only app listens on nothing' });
+    // Typed for apps that serve; ClientOnlyBastion gives the client-only case its honest type.
+    const address = clientOnly ? (undefined as unknown as ServerAddress) : onlySubscribers ? { host: '', port: 0 } : await this.app.server.start();
     this.started = true;
     this.metricsServer ??= await startMetricsEndpoint(this.app.container);
     await subscribers.start();
@@ -114,3 +127,9 @@ export class Bastion {
     this.detachSignals = undefined;
   }
 }
+
+/**
+ * What `Bastion.create()` returns for options without services: a client-only app, whose
+ * `start()` listens on nothing and resolves with `undefined`.
+ */
+export type ClientOnlyBastion = { start(): Promise<undefined> } & Bastion;

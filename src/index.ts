@@ -1,7 +1,7 @@
 // The public API of Bastion: nothing is public unless it is exported here.
 import 'reflect-metadata';
 
-export { Bastion } from './bastion.js';
+export { Bastion, type ClientOnlyBastion } from './bastion.js';
 export type { BastionOptions } from './container/options.js';
 export { TOKENS } from './container/tokens.js';
 

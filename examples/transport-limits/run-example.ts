@@ -38,7 +38,7 @@ export async function runTransportLimitsExample(pkiDir: string, logger: Logger =
   // One caller per step, each connected beforehand: a caller's circuit breaker, opened by
   // the 503s, would otherwise hide what the server answers to the next step.
   const callers = await Promise.all([1, 2, 3].map(() => Bastion.create({ tls: tls('caller'), registry, registryPolicy: { allowServices: ['crunch'] }, logger })));
-  const [first, second, third] = callers as [Bastion, Bastion, Bastion];
+  const [first, second, third] = callers as readonly Bastion[] as [Bastion, Bastion, Bastion];
   await server.start();
   try {
     for (const caller of callers) await caller.client.call('crunch', 'Crunch.ping', {});

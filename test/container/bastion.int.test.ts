@@ -201,6 +201,20 @@ describe(Bastion.name, () => {
     });
   });
 
+  describe('.start', () => {
+    describe('when the app is a client only (no services)', () => {
+      it('should resolve with undefined, listen on nothing, log one debug line, and stop twice', async () => {
+        const own = new RecordingLogger();
+        const client = await Bastion.create({ tls: await pki.tlsFor('frontend'), registry, registryPolicy: { allowServices: ['accounts'] }, logger: own });
+        const address: undefined = await client.start();
+        assert.equal(address, undefined);
+        assert.deepEqual(own.records.filter((r) => r.event === 'server_not_started').map((r) => r.level), ['debug']);
+        await client.stop();
+        await client.stop();
+      });
+    });
+  });
+
   describe('.stop', () => {
     describe('when called twice after start', () => {
       it('should deregister the service and close once', async () => {
