@@ -1,6 +1,9 @@
 import type { SubscriberDescriptor } from '../broker/broker.js';
 import type { EndpointDescriptor } from '../server/server.js';
+import type { ServiceClass } from '../server/server.js';
+import { SERVICE } from './keys.js';
 import type { RateLimitPolicy } from './models.js';
+import { getOwnMetadata } from './reflect.js';
 
 /** One row of the protection table: what guards one endpoint or one `@Subscribe` method. */
 export interface AuditRow {
@@ -85,4 +88,15 @@ export function subscriberProblems(subscribers: readonly SubscriberDescriptor[])
   return subscribers
     .filter((s) => s.mutualTLS !== undefined)
     .map((s) => `${s.service}/${s.endpoint}: @RequireMutualTLS cannot apply to @Subscribe, a message carries no certificate`);
+}
+
+/**
+ * The exported values of a module that are classes decorated with `@Service` (the check
+ * the explorer applies), in export order: what `bastion audit` finds in a compiled
+ * service file that exports its class rather than a `services` list.
+ */
+export function decoratedServiceClasses(exports: Readonly<Record<string, unknown>>): ServiceClass[] {
+  return Object.values(exports).filter(
+    (value): value is ServiceClass => typeof value === 'function' && getOwnMetadata(SERVICE, value)?.name !== undefined,
+  );
 }

@@ -28,6 +28,23 @@ describe('bastion audit', () => {
     });
   });
 
+  describe('when the entry is a compiled service file exporting the @Service class itself', () => {
+    it('should audit the decorated class and skip exports that are not services', async () => {
+      const run = await bastion(['audit', fixture('class-entry.fixture.js'), '--json']);
+      assert.equal(run.code, 0, run.stderr);
+      const report = JSON.parse(run.stdout) as { endpoints: { service: string; endpoint: string }[] };
+      assert.deepEqual(report.endpoints.map((e) => [e.service, e.endpoint]), [['stamper', 'Stamper.stamp']]);
+    });
+  });
+
+  describe('when the entry exports no @Service class', () => {
+    it('should exit 1 saying what to export', async () => {
+      const run = await bastion(['audit', fixture('no-service-entry.fixture.js')]);
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /exports no service classes: export a @Service class/);
+    });
+  });
+
   describe('when every endpoint is protected and the entry exports default options', () => {
     it('should pass --strict and print JSON rows', async () => {
       const run = await bastion(['audit', fixture('protected-entry.fixture.js'), '--strict', '--json']);

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_CONTENT_TYPE } from '../../codec/codecs.js';
-import { auditTable, formatAuditTable, strictViolations, subscriberProblems } from '../../metadata/audit.js';
+import { auditTable, decoratedServiceClasses, formatAuditTable, strictViolations, subscriberProblems } from '../../metadata/audit.js';
 import { exploreServices, exploreSubscribers } from '../../metadata/explorer.js';
 import type { ServiceClass } from '../../server/server.js';
 import { CommandFailure, parseCommand, UsageError, type Command, type CommandEnv, type CommandResult } from '../command.js';
@@ -19,7 +19,11 @@ The entry is a JavaScript module (compiled output) that exports its service clas
   export const services = [Greeter];
 or a default export of the options passed to Bastion.create():
   export default { services: [Greeter], ... };
-Nothing in it may start a server when imported: keep Bastion.create()/start() in main.
+or the @Service classes themselves (a compiled service file, e.g. dist/src/greeter.service.js).
+
+Warning: auditing imports the file, and importing runs its top-level code. Audit a file
+that only declares services; auditing one with side effects (a main.js that calls
+Bastion.create()/start()) starts that server.
 
 Options:
   --strict   exit 1 when an endpoint lacks @RequireMutualTLS, @RateLimit or a validated request
@@ -28,10 +32,14 @@ Options:
 function servicesOf(exports: Record<string, unknown>, file: string): readonly ServiceClass[] {
   const candidates = [exports['services'], (exports['default'] as { services?: unknown } | undefined)?.services, exports['default']];
   const found = candidates.find((value) => Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'function'));
-  if (found === undefined) {
-    throw new CommandFailure(`${file} exports no service classes: export const services = [MyService], or export default { services: [...] }`);
+  if (found !== undefined) return found as ServiceClass[];
+  const decorated = decoratedServiceClasses(exports);
+  if (decorated.length === 0) {
+    throw new CommandFailure(
+      `${file} exports no service classes: export a @Service class, export const services = [MyService], or export default { services: [...] }`,
+    );
   }
-  return found as ServiceClass[];
+  return decorated;
 }
 
 async function run(argv: readonly string[], env: CommandEnv): Promise<CommandResult> {
