@@ -3,7 +3,7 @@
 // function) and after (one promise settled by whichever comes first), each around a work
 // that resolves at once. Both are copies of the code, so the figure is the pattern's
 // cost alone. Run: `node bench/micro/deadline.mjs`.
-import { performance } from 'node:perf_hooks';
+import { report } from './measure.mjs';
 
 const deadlineExceeded = () => new Error('deadline');
 
@@ -48,26 +48,9 @@ function settled(timeoutMs, work) {
 const reply = { kind: 'response' };
 const work = async () => reply;
 
-async function usPerOp(op, seconds = 1) {
-  for (let i = 0; i < 2000; i++) await op();
-  let ops = 0;
-  const cpu = process.cpuUsage();
-  const end = performance.now() + seconds * 1000;
-  while (performance.now() < end) {
-    for (let i = 0; i < 256; i++) await op();
-    ops += 256;
-  }
-  const used = process.cpuUsage(cpu);
-  return (used.user + used.system) / ops;
-}
 
 const cases = {
   'client withDeadline: before (race)': () => raced(5000, work),
   'client withDeadline: after (one promise)': () => settled(5000, work),
 };
-for (const [name, op] of Object.entries(cases)) {
-  const runs = [];
-  for (let i = 0; i < 3; i++) runs.push(await usPerOp(op));
-  runs.sort((a, b) => a - b);
-  console.log(`${name.padEnd(42)} ${runs[1].toFixed(2).padStart(7)} µs CPU/op  (runs ${runs.map((r) => r.toFixed(2)).join(' / ')})`);
-}
+await report(cases, process.argv[2]);

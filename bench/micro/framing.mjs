@@ -2,7 +2,7 @@
 // request frame (header JSON + body into one buffer) and decoding it on the server, for a
 // 100 B echo request without metadata and with one trace id. Run after `npx tsc -p .`:
 // `node bench/micro/framing.mjs`; BENCH_DIST=<other build>/dist compares another build.
-import { performance } from 'node:perf_hooks';
+import { report } from './measure.mjs';
 
 const dist = process.env.BENCH_DIST === undefined ? new URL('../../dist/', import.meta.url) : new URL(`file://${process.env.BENCH_DIST.replace(/\/?$/, '/')}`);
 const { encodeFrame, decodePayload } = await import(new URL('src/transport/framing.js', dist).href);
@@ -15,18 +15,6 @@ const traced = frame(Object.freeze({ 'trace-id': '4bf92f3577b34da6a3ce929d0e0e47
 const emptyPayload = encodeFrame(empty).subarray(4);
 const tracedPayload = encodeFrame(traced).subarray(4);
 
-function usPerOp(op, seconds = 1) {
-  for (let i = 0; i < 20000; i++) op();
-  let ops = 0;
-  const cpu = process.cpuUsage();
-  const end = performance.now() + seconds * 1000;
-  while (performance.now() < end) {
-    for (let i = 0; i < 1024; i++) op();
-    ops += 1024;
-  }
-  const used = process.cpuUsage(cpu);
-  return (used.user + used.system) / ops;
-}
 
 const cases = {
   'encodeFrame request, no metadata': () => encodeFrame(empty),
@@ -34,11 +22,4 @@ const cases = {
   'decodePayload request, no metadata': () => decodePayload(emptyPayload),
   'decodePayload request, trace id': () => decodePayload(tracedPayload),
 };
-const only = process.argv[2];
-for (const [name, op] of Object.entries(cases)) {
-  if (only !== undefined && !name.includes(only)) continue;
-  const runs = [];
-  for (let i = 0; i < 3; i++) runs.push(usPerOp(op));
-  runs.sort((a, b) => a - b);
-  console.log(`${name.padEnd(38)} ${runs[1].toFixed(2).padStart(7)} µs CPU/op  (runs ${runs.map((r) => r.toFixed(2)).join(' / ')})`);
-}
+await report(cases, process.argv[2]);

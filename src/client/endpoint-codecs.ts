@@ -24,18 +24,26 @@ export class EndpointCodecs {
 
   /** The content type `service` registered for `endpoint`, or `undefined` when no record lists it. */
   async contentType(service: string, endpoint: string): Promise<string | undefined> {
-    return (await this.record(service, endpoint))?.codec;
+    return (await this.lookup(service, endpoint))?.codec;
   }
 
   /** True when every record of `service` that lists `endpoint` registered it `@Idempotent()`. */
   async idempotent(service: string, endpoint: string): Promise<boolean> {
-    return (await this.record(service, endpoint))?.idempotent === true;
+    return (await this.lookup(service, endpoint))?.idempotent === true;
   }
 
-  private async record(service: string, endpoint: string): Promise<EndpointRecord | undefined> {
+  /**
+   * The record of `endpoint` (`undefined` when no record lists it): at once, without a
+   * promise, while the service's entry is fresh, so a call costs no await for it.
+   */
+  lookup(service: string, endpoint: string): EndpointRecord | undefined | Promise<EndpointRecord | undefined> {
     const cached = this.cache.get(service);
     // A fresh entry answers misses too, so calls to an unlisted endpoint do not read the registry each time.
     if (cached !== undefined && Date.now() - cached.at < this.ttlMs) return cached.endpoints.get(endpoint);
+    return this.load(service, endpoint);
+  }
+
+  private async load(service: string, endpoint: string): Promise<EndpointRecord | undefined> {
     const endpoints = new Map<string, EndpointRecord>();
     const records = await this.registry.getService(service);
     for (const record of records) {

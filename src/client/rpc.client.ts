@@ -87,13 +87,15 @@ export class RPCClient implements Client {
     const problem = options.metadata === undefined ? undefined : metadataProblem(options.metadata);
     if (problem !== undefined) throw new BastionError('BST_ERR_CLIENT_METADATA_INVALID', problem);
     const reply = await withDeadline(timeoutMs, async (signal) => {
+      const retry = options.retry === undefined ? this.options.retry : { ...this.options.retry, ...options.retry };
+      // The registry is read only when the record is needed; a fresh cached entry answers without an await.
+      const found = options.contentType === undefined || retry.retries > 0 ? this.endpointCodecs?.lookup(service, endpoint) : undefined;
+      const record = found instanceof Promise ? await found : found;
       // An explicit option wins, then the content type the endpoint registered, then the client default.
-      const registered = options.contentType === undefined ? await this.endpointCodecs?.contentType(service, endpoint) : undefined;
-      const codec = this.codecs.get(options.contentType ?? registered ?? this.options.contentType);
+      const codec = this.codecs.get(options.contentType ?? record?.codec ?? this.options.contentType);
       const body = encodeRequest(codec, this.binder.toPlain(request), endpoint);
       const header = { service, endpoint, contentType: codec.contentType, metadata: options.metadata ?? NO_METADATA, timeoutMs };
-      const retry = options.retry === undefined ? this.options.retry : { ...this.options.retry, ...options.retry };
-      const idempotent = retry.retries > 0 && ((await this.endpointCodecs?.idempotent(service, endpoint)) ?? false);
+      const idempotent = retry.retries > 0 && record?.idempotent === true;
       return this.attempts(header, body, signal, retry, idempotent);
     });
     if (reply.kind === 'error') throw BastionError.fromWire(reply.error);

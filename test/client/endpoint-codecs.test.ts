@@ -66,4 +66,23 @@ describe(EndpointCodecs.name, () => {
       });
     });
   });
+
+  describe('.lookup', () => {
+    describe('when the service is not cached yet, then cached, then stale', () => {
+      it('should read the registry, then answer without a promise, then read it again', async () => {
+        const registry = registryOf([record('1', 'application/msgpack')]);
+        const codecs = new EndpointCodecs(registry, 40);
+        const first = codecs.lookup('orders', 'Orders.add');
+        assert.ok(first instanceof Promise);
+        assert.equal((await first)?.codec, 'application/msgpack');
+        const second = codecs.lookup('orders', 'Orders.add');
+        assert.equal(second instanceof Promise, false);
+        assert.equal((second as { codec: string } | undefined)?.codec, 'application/msgpack');
+        assert.equal(codecs.lookup('orders', 'Orders.missing'), undefined);
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        assert.ok(codecs.lookup('orders', 'Orders.add') instanceof Promise);
+        assert.equal(registry.reads, 2);
+      });
+    });
+  });
 });
