@@ -4,7 +4,7 @@
 // (add `rss` to measure the RSS of importing dist/src/index.js in a fresh process).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { performance } from 'node:perf_hooks';
+import { report } from './measure.mjs';
 
 // BENCH_DIST points at another build (e.g. of the previous commit) to compare in one sitting.
 const dist = process.env.BENCH_DIST === undefined ? new URL('../../dist/', import.meta.url) : new URL(`file://${process.env.BENCH_DIST.replace(/\/?$/, '/')}`);
@@ -39,23 +39,6 @@ const { decodeBody, encodeBody } = await import(new URL('src/codec/pipeline.js',
 const { DEFAULT_CODEC_LIMITS } = await import(new URL('src/codec/options.js', dist).href);
 const { JSONCodec } = await import(new URL('src/codec/json.codec.js', dist).href);
 
-// Each op is awaited only when it returns a promise, so a sync op is not charged a microtask.
-// The figure is this process's CPU time per op, not wall time: the machine is shared, and
-// CPU time moves far less when other processes take the cores.
-async function usPerOp(op, seconds = 1) {
-  for (let i = 0; i < 2000; i++) await op();
-  const isAsync = op() instanceof Promise;
-  let ops = 0;
-  const cpu = process.cpuUsage();
-  const end = performance.now() + seconds * 1000;
-  while (performance.now() < end) {
-    if (isAsync) for (let i = 0; i < 256; i++) await op();
-    else for (let i = 0; i < 256; i++) op();
-    ops += 256;
-  }
-  const used = process.cpuUsage(cpu);
-  return (used.user + used.system) / ops;
-}
 
 const refused = async (op) => {
   try {
@@ -120,11 +103,4 @@ const cases = {
   'encodeBody json (100 B reply)': () => encodeBody(codec, reply),
 };
 
-const only = process.argv[2];
-for (const [name, op] of Object.entries(cases)) {
-  if (only !== undefined && !name.includes(only)) continue;
-  const runs = [];
-  for (let i = 0; i < 3; i++) runs.push(await usPerOp(op));
-  runs.sort((a, b) => a - b);
-  console.log(`${name.padEnd(36)} ${runs[1].toFixed(2).padStart(7)} µs CPU/op  (runs ${runs.map((r) => r.toFixed(2)).join(' / ')})`);
-}
+await report(cases, process.argv[2]);
