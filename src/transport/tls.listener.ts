@@ -55,12 +55,13 @@ export class TLSListener implements Listener {
   private readonly sessions = new Set<Session>();
   /** Every accepted TCP socket, including those still in their handshake. */
   private readonly connections = new Set<Socket>();
-  private readonly inFlight = new Set<Promise<void>>();
   /** Open connections by remote address, for `maxConnectionsPerAddress`. */
   private readonly perAddress = new Map<string, number>();
   private draining = false;
   /** Calls whose handler is still running, over every connection, for `maxInFlight`. */
   private running = 0;
+  /** Set while shutting down with calls running; called when the last one ends. */
+  private drained: (() => void) | undefined;
   private closing: Promise<void> | undefined;
   private bound: { host: string; port: number } | undefined;
 
@@ -131,7 +132,9 @@ export class TLSListener implements Listener {
     const started = Date.now();
     const sessions = [...this.sessions].map((session) => session.gone);
     const wait = delay(drainMs);
-    await Promise.race([Promise.allSettled([...this.inFlight]), wait.promise]);
+    // A counter and one resolver, not a set of call promises: no `finally` per call.
+    const idle = this.running === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.drained = resolve));
+    await Promise.race([idle, wait.promise]);
     wait.cancel();
     // Bastion clients close at once when idle; a peer that ignores the go-away gets a short grace, not the whole drain.
     const grace = delay(Math.max(0, Math.min(GO_AWAY_GRACE_MS, drainMs - (Date.now() - started))));
@@ -224,9 +227,7 @@ export class TLSListener implements Listener {
           const controller = new AbortController();
           session.calls.set(frame.callId, controller);
           this.running += 1;
-          const call = this.invoke(session, frame, controller);
-          this.inFlight.add(call);
-          void call.finally(() => this.inFlight.delete(call));
+          void this.invoke(session, frame, controller);
         }
         return;
       }
@@ -270,10 +271,11 @@ export class TLSListener implements Listener {
         reply = { kind: 'error', error: toBastionError(error).toWire() };
       }
       if (!controller.signal.aborted) this.reply(session, frame.callId, reply);
-      await Promise.allSettled(held);
+      if (held.length > 0) await Promise.allSettled(held);
     } finally {
       session.calls.delete(frame.callId);
       this.running -= 1;
+      if (this.running === 0) this.drained?.();
     }
   }
 
