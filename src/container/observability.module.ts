@@ -2,6 +2,7 @@ import { ContainerModule, type BindingConstraints } from 'inversify';
 import type { ClientWrapper } from '../client/client.js';
 import { childLogger, type Logger } from '../logging/logger.js';
 import { securityEventsClientWrapper, securityEventsWrapper } from '../logging/security-events.wrapper.js';
+import { EventThrottle } from '../logging/event-throttle.js';
 import { BastionMetrics } from '../metrics/bastion.metrics.js';
 import { EventCountingLogger } from '../metrics/event-counting.logger.js';
 import { serveMetrics, type MetricsEndpoint } from '../metrics/metrics.endpoint.js';
@@ -72,6 +73,8 @@ export function observabilitySetup(options: ObservabilityOptions = {}, logger: L
   const appLogger = metrics === undefined ? logger : new EventCountingLogger(logger, metrics);
   const securityLogger = childLogger(appLogger, { component: 'security' });
   const events = options.securityEvents !== false;
+  // One record per (event, peer, endpoint) per second; the metrics still count every event.
+  const throttle = new EventThrottle(metrics === undefined ? {} : { onSuppressed: (event) => metrics.securityEvent(event) });
   const tracer = options.tracing?.tracer;
   const endpoint = metricsOptions?.endpoint === true ? {} : metricsOptions?.endpoint === false ? undefined : metricsOptions?.endpoint;
   const first = new ContainerModule(({ bind }) => {
@@ -82,7 +85,7 @@ export function observabilitySetup(options: ObservabilityOptions = {}, logger: L
       bind(TOKENS.WrapperFactories).toConstantValue(metricsWrapper(metrics));
       if (endpoint !== undefined) bind(TOKENS.MetricsEndpointOptions).toConstantValue(endpoint);
     }
-    if (events) bind(TOKENS.WrapperFactories).toConstantValue(securityEventsWrapper(securityLogger));
+    if (events) bind(TOKENS.WrapperFactories).toConstantValue(securityEventsWrapper(securityLogger, throttle));
   });
   const last = new ContainerModule(({ bind, rebind }) => {
     if (metrics !== undefined) rebind(TOKENS.RateLimitMetrics).toConstantValue(metrics);
@@ -96,7 +99,7 @@ export function observabilitySetup(options: ObservabilityOptions = {}, logger: L
   const clientWrappers: ClientWrapper[] = [];
   if (tracer !== undefined) clientWrappers.push(tracingClientWrapper(tracer));
   if (metrics !== undefined) clientWrappers.push(metricsClientWrapper(metrics));
-  if (events) clientWrappers.push(securityEventsClientWrapper(securityLogger));
+  if (events) clientWrappers.push(securityEventsClientWrapper(securityLogger, throttle));
   return { logger: appLogger, first, last, clientWrappers };
 }
 

@@ -1,6 +1,7 @@
 import type { ClientWrapper } from '../client/client.js';
 import { BastionError } from '../errors/bastion-error.js';
 import type { CallContext, WrapperFactory } from '../server/server.js';
+import { EventThrottle } from './event-throttle.js';
 import { SECURITY_EVENTS, type SecurityEvent } from './events.js';
 import type { LogFields, Logger } from './logger.js';
 
@@ -34,18 +35,24 @@ function refusalFields(error: BastionError): LogFields {
   return fields;
 }
 
-function peerFields(ctx: CallContext): LogFields {
+function peerFields(ctx: CallContext): { peer: string; remoteAddress: string | undefined } {
   const { identity, authorized, remoteAddress } = ctx.peer;
   return { peer: authorized && identity !== undefined ? identity.name : 'anonymous', remoteAddress };
 }
 
+/** `suppressed` on a record that follows suppressed ones; nothing on the others. */
+function suppressedField(suppressed: number): LogFields {
+  return suppressed === 0 ? {} : { suppressed };
+}
+
 /**
- * Logs each call a protection refused as its own `warn` record with a stable `event`
+ * Logs calls a protection refused as `warn` records with a stable `event`
  * (`call_refused_identity`, `call_refused_unauthenticated`, `rate_limited`, `shed`,
- * `validation_refused`), the endpoint and the verified peer identity. It runs outermost,
- * so it sees every protection's answer; the error goes on to the caller unchanged.
+ * `validation_refused`), the endpoint and the verified peer identity: at most one per
+ * (event, peer, endpoint) per interval of `throttle`, the next one with `suppressed`.
+ * It runs outermost, so it sees every protection's answer; the error goes on unchanged.
  */
-export function securityEventsWrapper(logger: Logger): WrapperFactory {
+export function securityEventsWrapper(logger: Logger, throttle: EventThrottle = new EventThrottle()): WrapperFactory {
   return (endpoint) => {
     const where = { service: endpoint.service, endpoint: endpoint.endpoint };
     return async (ctx, next) => {
@@ -53,7 +60,11 @@ export function securityEventsWrapper(logger: Logger): WrapperFactory {
         return await next();
       } catch (thrown) {
         const event = BastionError.is(thrown) ? EVENT_BY_ERROR[thrown.id] : undefined;
-        if (event !== undefined) logger.warn(event, { ...where, ...peerFields(ctx), ...refusalFields(thrown as BastionError) });
+        if (event !== undefined) {
+          const peer = peerFields(ctx);
+          const admitted = throttle.admit(event, [peer.peer, where.service, where.endpoint]);
+          if (admitted !== undefined) logger.warn(event, { ...where, ...peer, ...refusalFields(thrown as BastionError), ...suppressedField(admitted.suppressed) });
+        }
         throw thrown;
       }
     };
@@ -62,16 +73,21 @@ export function securityEventsWrapper(logger: Logger): WrapperFactory {
 
 /**
  * The client side: a `429`, from this client's own pacing or from the server, is a
- * `rate_limited` record with `side: 'client'`. (A server certificate the client refuses
- * is logged by the transport, as `handshake_refused` with `side: 'client'`.)
+ * `rate_limited` record with `side: 'client'`, at `debug` (the server warns about its own
+ * refusals; a caller pacing itself is working as meant), throttled per (service, endpoint)
+ * like the server's. (A server certificate the client refuses is logged by the transport,
+ * as `handshake_refused` with `side: 'client'`.)
  */
-export function securityEventsClientWrapper(logger: Logger): ClientWrapper {
+export function securityEventsClientWrapper(logger: Logger, throttle: EventThrottle = new EventThrottle()): ClientWrapper {
   return async (call, next) => {
     try {
       return await next();
     } catch (thrown) {
       if (BastionError.hasId(thrown, 'BST_ERR_RATELIMIT_EXCEEDED')) {
-        logger.warn(SECURITY_EVENTS.rateLimited, { side: 'client', service: call.service, endpoint: call.endpoint, ...refusalFields(thrown) });
+        const admitted = throttle.admit(SECURITY_EVENTS.rateLimited, ['client', call.service, call.endpoint]);
+        if (admitted !== undefined) {
+          logger.debug(SECURITY_EVENTS.rateLimited, { side: 'client', service: call.service, endpoint: call.endpoint, ...refusalFields(thrown), ...suppressedField(admitted.suppressed) });
+        }
       }
       throw thrown;
     }
