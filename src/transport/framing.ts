@@ -41,11 +41,37 @@ export function malformedFrame(detail: string): BastionError {
   return new BastionError('BST_ERR_TRANSPORT_MALFORMED_FRAME', `The frame is malformed: ${detail}`);
 }
 
+/** Most (service, endpoint, content type) header prefixes kept; the cache starts over beyond it. */
+const MAX_HEADER_PREFIXES = 1024;
+const headerPrefixes = new Map<string, Map<string, Map<string, string>>>();
+let headerPrefixCount = 0;
+
+/**
+ * `{"service":…,"endpoint":…,"contentType":…,"metadata":` for one endpoint, built once:
+ * a client sends the same few endpoints over and over. Bounded, as names may come from a caller.
+ */
+function headerPrefix(service: string, endpoint: string, contentType: string): string {
+  const known = headerPrefixes.get(service)?.get(endpoint)?.get(contentType);
+  if (known !== undefined) return known;
+  if (headerPrefixCount >= MAX_HEADER_PREFIXES) {
+    headerPrefixes.clear();
+    headerPrefixCount = 0;
+  }
+  let byService = headerPrefixes.get(service);
+  if (byService === undefined) headerPrefixes.set(service, (byService = new Map()));
+  let byEndpoint = byService.get(endpoint);
+  if (byEndpoint === undefined) byService.set(endpoint, (byEndpoint = new Map()));
+  const prefix = `${JSON.stringify({ service, endpoint, contentType }).slice(0, -1)},"metadata":`;
+  byEndpoint.set(contentType, prefix);
+  headerPrefixCount += 1;
+  return prefix;
+}
+
 function headerJson(frame: Frame): string {
   switch (frame.kind) {
     case 'request': {
       const { service, endpoint, contentType, metadata, timeoutMs } = frame.header;
-      return JSON.stringify({ service, endpoint, contentType, metadata, timeoutMs });
+      return `${headerPrefix(service, endpoint, contentType)}${JSON.stringify(metadata)},"timeoutMs":${JSON.stringify(timeoutMs)}}`;
     }
     case 'response':
       return JSON.stringify({ contentType: frame.contentType });

@@ -108,6 +108,22 @@ describe('encodeFrame', () => {
       assert.equal(bytes.includes('secret'), false);
     });
   });
+
+  describe('when requests go to more endpoints than the header cache keeps, with names JSON must escape', () => {
+    it('should encode every header exactly as sent, before and after the cache starts over', () => {
+      const headers = Array.from({ length: 1500 }, (_, i) => ({
+        service: `svc"${i % 3}\u2028`,
+        endpoint: `E\\${i}`,
+        contentType: i % 2 === 0 ? 'application/json' : 'application/msgpack',
+        metadata: (i % 5 === 0 ? { 'trace-id': `t${i}` } : {}) as Record<string, string>,
+        timeoutMs: i,
+      }));
+      for (const header of [...headers, ...headers.slice(0, 10)]) {
+        const [decoded] = decodeChunks([encodeFrame({ kind: 'request', callId: 1, header, body: new Uint8Array(0) }, LIMIT)]);
+        assert.deepEqual(decoded?.kind === 'request' ? { ...decoded.header, metadata: { ...decoded.header.metadata } } : decoded, header);
+      }
+    });
+  });
 });
 
 describe(FrameDecoder.name, () => {
