@@ -49,7 +49,39 @@ const reply = { kind: 'response' };
 const work = async () => reply;
 
 
+// The server's deadline wrapper, before (listener removed when the handler ends) and after
+// (the listener stays on the call's own signal, which never aborts once the call is done).
+function waitBefore(signal, next) {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    next().then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function waitAfter(signal, next) {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    next().then(resolve, reject);
+  });
+}
+
+const next = async () => reply;
+
 const cases = {
+  'server deadline wrapper: before (remove listener)': () => waitBefore(new AbortController().signal, next),
+  'server deadline wrapper: after (listener stays)': () => waitAfter(new AbortController().signal, next),
   'client withDeadline: before (race)': () => raced(5000, work),
   'client withDeadline: after (one promise)': () => settled(5000, work),
 };

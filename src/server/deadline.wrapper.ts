@@ -6,18 +6,11 @@ const deadline: HandlerWrapper = (ctx, next) => {
   const { signal } = ctx;
   if (signal.aborted) return Promise.reject(signal.reason as Error);
   return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    next().then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
+    // The listener is not removed when the handler ends: the signal is this call's own and
+    // never aborts after the call is answered (its timer and cancel hook are disposed), and
+    // removing it cost about a fifth of this wrapper.
+    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+    next().then(resolve, reject);
   });
 };
 
