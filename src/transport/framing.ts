@@ -42,7 +42,7 @@ export function malformedFrame(detail: string): BastionError {
 }
 
 /** Most (service, endpoint, content type) header prefixes kept; the cache starts over beyond it. */
-const MAX_HEADER_PREFIXES = 1024;
+export const MAX_HEADER_PREFIXES = 1024;
 const headerPrefixes = new Map<string, Map<string, Map<string, string>>>();
 let headerPrefixCount = 0;
 
@@ -65,6 +65,11 @@ function headerPrefix(service: string, endpoint: string, contentType: string): s
   byEndpoint.set(contentType, prefix);
   headerPrefixCount += 1;
   return prefix;
+}
+
+/** How many request header prefixes are cached now (at most `MAX_HEADER_PREFIXES`). */
+export function cachedHeaderPrefixes(): number {
+  return headerPrefixCount;
 }
 
 function headerJson(frame: Frame): string {
