@@ -84,7 +84,8 @@ export function securityEventsClientWrapper(logger: Logger, throttle: EventThrot
       return await next();
     } catch (thrown) {
       if (BastionError.hasId(thrown, 'BST_ERR_RATELIMIT_EXCEEDED')) {
-        const admitted = throttle.admit(SECURITY_EVENTS.rateLimited, ['client', call.service, call.endpoint]);
+        // ':client' is no identity name, so the server's windows of a peer named 'client' stay apart.
+        const admitted = throttle.admit(SECURITY_EVENTS.rateLimited, [':client', call.service, call.endpoint]);
         if (admitted !== undefined) {
           logger.debug(SECURITY_EVENTS.rateLimited, { side: 'client', service: call.service, endpoint: call.endpoint, ...refusalFields(thrown), ...suppressedField(admitted.suppressed) });
         }
