@@ -7,6 +7,7 @@ import { RPCClient } from '../../src/client/rpc.client.js';
 import { TOKENS } from '../../src/container/tokens.js';
 import { Bastion, Handler, MemoryRegistry, Service } from '../../src/index.js';
 import { ValidatingRegistry } from '../../src/registry/validating/validating.registry.js';
+import { RandomSelector } from '../../src/selector/random.selector.js';
 import { RPCServer } from '../../src/server/rpc.server.js';
 import { TLSTransport } from '../../src/transport/tls.transport.js';
 import { createTestPki } from '../fixtures/pki.js';
@@ -44,6 +45,8 @@ describe('container singletons', () => {
       assert.equal(container.get(TOKENS.Client), container.get(RPCClient));
       assert.equal(container.get(TOKENS.Registry), container.get(ValidatingRegistry));
       const { port } = await app.start();
+      // Selectors take their constructor from a shared base: the container must still inject the registry.
+      assert.equal((await container.get(RandomSelector).select('single')).port, port);
       assert.deepEqual(await container.get<RPCServer>(RPCServer).start(), { host: '127.0.0.1', port });
       await app.stop();
       await app.stop();
