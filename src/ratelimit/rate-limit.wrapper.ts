@@ -2,6 +2,7 @@ import { BastionError } from '../errors/bastion-error.js';
 import { rateLimited } from '../errors/factories.js';
 import type { RateLimitPolicy } from '../metadata/models.js';
 import type { CallContext, EndpointDescriptor, HandlerWrapper, Next, WrapperFactory } from '../server/server.js';
+import { cancelSignalOf } from '../server/call-signal.js';
 import { rateLimitPolicyProblem } from './options.js';
 import type { BucketClaim, RateLimiter, RateLimitMetrics, RateLimitOutcome, TakeResult } from './ratelimit.js';
 import { WaitQueue } from './wait-queue.js';
@@ -92,20 +93,21 @@ export function rateLimitWrapper(limiter: RateLimiter, metrics?: RateLimitMetric
     const report = (outcome: RateLimitOutcome) => metrics?.record({ service: endpoint.service, endpoint: endpoint.endpoint, keyKind, outcome });
     return async (ctx: CallContext, next: Next) => {
       const claims = claimsOf(ctx);
+      const signal = cancelSignalOf(ctx);
       // Waiting past the caller's own deadline would spend tokens on a call nobody awaits.
       const waitMs = ctx.timeoutMs > 0 ? Math.min(maxWaitMs, ctx.timeoutMs) : maxWaitMs;
       let result: TakeResult;
       try {
         // A call whose caller cancelled or went away leaves the line at once (attack F3).
-        result = await queue.take(claims, wait, waitMs, ctx.signal);
+        result = await queue.take(claims, wait, waitMs, signal);
       } catch (error) {
-        if (ctx.signal.aborted) report('abandoned');
+        if (signal.aborted) report('abandoned');
         throw error;
       }
-      if (ctx.signal.aborted) {
+      if (signal.aborted) {
         // Abandoned while its tokens were being taken: they stay spent, but the handler does not run.
         report('abandoned');
-        throw ctx.signal.reason as Error;
+        throw signal.reason as Error;
       }
       report(result.allowed ? 'allowed' : 'rejected');
       if (!result.allowed) throw rateLimited(result.retryAfterMs);

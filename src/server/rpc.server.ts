@@ -14,25 +14,18 @@ import type { Binder } from '../validation/validation.js';
 import type { ServerOptions } from './options.js';
 import { HEALTH_ENDPOINT, type CallContext, type EndpointDescriptor, type HealthReport, type Server, type ServerAddress, type ServiceClass, type WrapperFactory } from './server.js';
 import { withCall } from './call-scope.js';
-import { startCallSignal } from './call-signal.js';
+import { ServedCall } from './served-call.js';
 import { requestBinding } from './bind-request.js';
 import { compose, type Terminal } from './wrapper.js';
 
 /** Resolves the instance of a service class (from the container). */
 export type ServiceResolver = (cls: ServiceClass) => object;
 
-interface ServerCall extends CallContext {
-  readonly body: Uint8Array;
-  readonly contentType: string;
-  /** The transport's hook for work that outlives the reply (see `InboundCall.holdUntil`). */
-  readonly holdUntil?: (work: Promise<unknown>) => void;
-}
-
 type Handler = (request: unknown, ctx: CallContext) => unknown;
 
 interface Route {
   readonly endpoint: EndpointDescriptor;
-  readonly run: Terminal<ServerCall>;
+  readonly run: Terminal<ServedCall>;
 }
 
 /**
@@ -139,7 +132,7 @@ export class RPCServer implements Server {
     const { validateResponses } = this.options;
     const instance = this.resolve(endpoint.serviceClass) as Record<string, Handler>;
     const method = instance[endpoint.method] as Handler;
-    const terminal: Terminal<ServerCall> = async (ctx) => {
+    const terminal: Terminal<ServedCall> = async (ctx) => {
       const request = await bindRequest(ctx.contentType, ctx.body);
       const result: unknown = await method.call(instance, request, ctx);
       if (validateResponses) await this.checkResponse(endpoint, result);
@@ -149,7 +142,7 @@ export class RPCServer implements Server {
     if (services === undefined) this.routes.set(endpoint.service, (services = new Map()));
     // The deadline answers 408 while the handler may still run: the transport holds the call's id
     // and in-flight slot until the handler itself settles (attack F3).
-    const chain = compose(wrappers, (ctx: ServerCall) => {
+    const chain = compose(wrappers, (ctx: ServedCall) => {
       const work = terminal(ctx);
       ctx.holdUntil?.(work);
       return work;
@@ -180,20 +173,9 @@ export class RPCServer implements Server {
     if (header.endpoint === HEALTH_ENDPOINT && this.routes.has(header.service)) return this.health(header);
     const route = this.routes.get(header.service)?.get(header.endpoint);
     if (route === undefined) return { kind: 'error', error: notFound(`${header.service}/${header.endpoint}`).toWire() };
-    const clock = startCallSignal(header.timeoutMs, call.cancelled);
+    const ctx = new ServedCall(route.endpoint, call);
     try {
-      const ctx = {
-        endpoint: route.endpoint,
-        peer: call.peer,
-        metadata: header.metadata,
-        timeoutMs: header.timeoutMs,
-        signal: clock.signal,
-        remainingMs: clock.remainingMs,
-        body: call.body,
-        contentType: header.contentType,
-        holdUntil: call.holdUntil,
-      };
-      const body = (await withCall(ctx, () => route.run(ctx))) as Uint8Array;
+      const body = (await withCall(ctx, route.run)) as Uint8Array;
       return { kind: 'response', contentType: route.endpoint.codec, body };
     } catch (thrown) {
       const error = forwardable(thrown);
@@ -203,7 +185,7 @@ export class RPCServer implements Server {
       }
       return { kind: 'error', error: error.toWire() };
     } finally {
-      clock.dispose();
+      ctx.dispose();
     }
   };
 }
