@@ -74,10 +74,3 @@ describe('Cancellation', () => {
     assert.throws(() => queued[0]?.(), (e) => e === failure);
   });
 });
-    cancellation.addEventListener('abort', () => (later = true));
-    const uncaught = new Promise<unknown>((resolve) => process.once('uncaughtException', resolve));
-    cancellation.abort(new Error('x'));
-    assert.equal(later, true);
-    assert.equal(await uncaught, failure);
-  });
-});
