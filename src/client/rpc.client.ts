@@ -13,6 +13,7 @@ import type { Binder } from '../validation/validation.js';
 import type { CallOptions, Client, ClientWrapper } from './client.js';
 import { CircuitBreakers } from './circuit-breaker.js';
 import { ConnectionPool } from './connection-pool.js';
+import { nodeKey } from './node-key.js';
 import { EndpointCodecs } from './endpoint-codecs.js';
 import { isNodeFailure, retryDelay, type RetryOptions } from './retry.js';
 import { metadataProblem } from '../transport/call-metadata.js';
@@ -95,7 +96,7 @@ export class RPCClient implements Client {
       // An explicit option wins, then the content type the endpoint registered, then the client default.
       const codec = this.codecs.get(options.contentType ?? record?.codec ?? this.options.contentType);
       const body = encodeRequest(codec, this.binder.toPlain(request), endpoint);
-      const header = { service, endpoint, contentType: codec.contentType, metadata: options.metadata ?? NO_METADATA, timeoutMs };
+      const header = { service, endpoint, contentType: codec.contentType, metadata: hasKeys(options.metadata) ? options.metadata : NO_METADATA, timeoutMs };
       const idempotent = retry.retries > 0 && record?.idempotent === true;
       return this.attempts(header, body, signal, retry, idempotent);
     });
@@ -141,17 +142,21 @@ export class RPCClient implements Client {
    */
   private async attempts(header: RequestHeader, body: Uint8Array, signal: CancelSignal, retry: RetryOptions, idempotent: boolean): Promise<Reply> {
     const started = performance.now();
-    const tried = new Set<string>();
+    let tried: Set<string> | undefined;
     let nodeFailure: BastionError | undefined;
     for (let attempt = 1; ; attempt++) {
-      const timeoutMs = Math.max(1, Math.ceil(header.timeoutMs - (performance.now() - started)));
       let failure: BastionError;
       try {
-        const { node, key } = await this.pick(header.service, tried);
-        tried.add(key);
+        // Selector and pool answer from their caches without an await when they can.
+        const picked = this.pick(header.service, tried);
+        const { node, key } = picked instanceof Promise ? await picked : picked;
+        (tried ??= new Set()).add(key);
         try {
-          const connection = await this.connect(header.service, node);
-          const reply = await connection.request({ ...header, timeoutMs }, body, signal);
+          const ready = this.pool.ready(header.service, node);
+          const connection = ready ?? (await this.connect(header.service, node));
+          // The first attempt leaves at once with the caller's whole timeout; a retry carries what is left.
+          const sent = attempt === 1 ? header : { ...header, timeoutMs: Math.max(1, Math.ceil(header.timeoutMs - (performance.now() - started))) };
+          const reply = await connection.request(sent, body, signal);
           if (reply.kind === 'response') {
             this.breakers.success(key);
             return reply;
@@ -176,15 +181,29 @@ export class RPCClient implements Client {
     }
   }
 
-  /** A node for the next attempt: one not tried yet when the selector offers one, never one whose breaker is open. */
-  private async pick(service: string, tried: ReadonlySet<string>): Promise<{ node: ServiceNode; key: string }> {
+  /**
+   * A node for the next attempt: one not tried yet when the selector offers one, never one
+   * whose breaker is open. Answers synchronously while the selector's cache does.
+   */
+  private pick(service: string, tried: ReadonlySet<string> | undefined): { node: ServiceNode; key: string } | Promise<{ node: ServiceNode; key: string }> {
     for (let i = 0; i < PICKS; i++) {
-      const node = await this.selector.select(service);
-      const key = `${service}\u0000${node.host}:${node.port}`;
-      if (tried.has(key) && i < PICKS / 2) continue;
+      const node = this.selector.selectNow?.(service);
+      if (node === undefined) return this.pickAsync(service, tried, i);
+      const key = nodeKey(service, node);
+      if (tried?.has(key) === true && i < PICKS / 2) continue;
       if (this.breakers.allow(key)) return { node, key };
     }
-    throw new BastionError('BST_ERR_CLIENT_CIRCUIT_OPEN', `Every node of ${service} tried is failing; retry after the cool-down`);
+    throw circuitOpen(service);
+  }
+
+  private async pickAsync(service: string, tried: ReadonlySet<string> | undefined, from: number): Promise<{ node: ServiceNode; key: string }> {
+    for (let i = from; i < PICKS; i++) {
+      const node = await this.selector.select(service);
+      const key = nodeKey(service, node);
+      if (tried?.has(key) === true && i < PICKS / 2) continue;
+      if (this.breakers.allow(key)) return { node, key };
+    }
+    throw circuitOpen(service);
   }
 
   private async connect(service: string, node: ServiceNode): Promise<ClientConnection> {
@@ -195,6 +214,10 @@ export class RPCClient implements Client {
       throw error;
     }
   }
+}
+
+function circuitOpen(service: string): BastionError {
+  return new BastionError('BST_ERR_CLIENT_CIRCUIT_OPEN', `Every node of ${service} tried is failing; retry after the cool-down`);
 }
 
 /**
@@ -233,6 +256,12 @@ function encodeRequest(codec: Codec, value: unknown, endpoint: string): Uint8Arr
     if (BastionError.is(error) && error.code < 500) throw error;
     throw new BastionError('BST_ERR_CLIENT_ENCODE', `The request to ${endpoint} cannot be encoded as ${codec.contentType}`, {}, { cause: error });
   }
+}
+
+function hasKeys(value: Readonly<Record<string, string>> | undefined): value is Readonly<Record<string, string>> {
+  if (value === undefined) return false;
+  for (const _key in value) return true;
+  return false;
 }
 
 function ranOut(error: BastionError): boolean {

@@ -5,7 +5,7 @@ import type { CallContext, EndpointDescriptor, HandlerWrapper, Next, WrapperFact
 import { cancelSignalOf } from '../server/call-signal.js';
 import { rateLimitPolicyProblem } from './options.js';
 import type { BucketClaim, RateLimiter, RateLimitMetrics, RateLimitOutcome, TakeResult } from './ratelimit.js';
-import { WaitQueue } from './wait-queue.js';
+import { abortReason, WaitQueue } from './wait-queue.js';
 
 type KeyOf = (ctx: CallContext) => string;
 
@@ -91,6 +91,25 @@ export function rateLimitWrapper(limiter: RateLimiter, metrics?: RateLimitMetric
     const { mode, maxWaitMs } = policies[policies.length - 1] as RateLimitPolicy;
     const wait = mode === 'wait';
     const report = (outcome: RateLimitOutcome) => metrics?.record({ service: endpoint.service, endpoint: endpoint.endpoint, keyKind, outcome });
+    const takeNow = wait ? undefined : limiter.takeNow?.bind(limiter);
+    if (takeNow !== undefined) {
+      // Nothing waits and nothing is awaited, so nothing can abort between the check and the take.
+      return (ctx: CallContext, next: Next) => {
+        const signal = cancelSignalOf(ctx);
+        if (signal.aborted) {
+          report('abandoned');
+          return Promise.reject(abortReason(signal));
+        }
+        let result: TakeResult;
+        try {
+          result = takeNow(claimsOf(ctx));
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        report(result.allowed ? 'allowed' : 'rejected');
+        return result.allowed ? next() : Promise.reject(rateLimited(result.retryAfterMs));
+      };
+    }
     return async (ctx: CallContext, next: Next) => {
       const claims = claimsOf(ctx);
       const signal = cancelSignalOf(ctx);

@@ -27,6 +27,11 @@ export interface RateLimiter {
   readonly name: string;
   /** Takes each claim's `policy.cost` from its bucket, atomically; a refused call takes none (B21). */
   take(claims: readonly BucketClaim[]): Promise<TakeResult>;
+  /**
+   * The same as `take`, answered synchronously; only limiters that need no I/O have it
+   * (the in-memory one), so a call that is not queued costs no promise.
+   */
+  takeNow?(claims: readonly BucketClaim[]): TakeResult;
   /** Releases connections to a shared store, if any. Safe to call twice. */
   close?(): Promise<void>;
 }

@@ -145,7 +145,7 @@ export class WaitQueue {
 }
 
 // A signal aborted without a reason still refuses the call with an Error, never a bare value.
-function abortReason(signal: CancelSignal): Error {
+export function abortReason(signal: CancelSignal): Error {
   const reason: unknown = signal.reason;
   return reason instanceof Error ? reason : new Error('The call was abandoned');
 }
