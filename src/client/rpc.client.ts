@@ -4,7 +4,7 @@ import { decodeBody, encodeBody } from '../codec/pipeline.js';
 import { TOKENS } from '../container/tokens.js';
 import { BastionError } from '../errors/bastion-error.js';
 import { deadlineExceeded } from '../errors/factories.js';
-import type { Registry, ServiceNode } from '../registry/registry.js';
+import type { EndpointRecord, Registry, ServiceNode } from '../registry/registry.js';
 import type { Selector } from '../selector/selector.js';
 import type { ClientConnection, Reply, RequestHeader, Transport } from '../transport/transport.js';
 import { MAX_TIMEOUT_MS } from '../transport/transport.js';
@@ -73,35 +73,63 @@ export class RPCClient implements Client {
     this.breakers = new CircuitBreakers(options.breaker);
   }
 
-  async call<T = unknown>(service: string, endpoint: string, request: unknown, options: CallOptions = {}): Promise<T> {
+  call<T = unknown>(service: string, endpoint: string, request: unknown, options: CallOptions = {}): Promise<T> {
     if (this.wrapper === undefined) return this.send<T>(service, endpoint, request, options);
     const metadata: Record<string, string> = { ...options.metadata };
     const sent = { ...options, metadata };
-    return (await this.wrapper({ service, endpoint, request, options, metadata }, () => this.send(service, endpoint, request, sent))) as T;
+    try {
+      return Promise.resolve(this.wrapper({ service, endpoint, request, options, metadata }, () => this.send(service, endpoint, request, sent))) as Promise<T>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  private async send<T>(service: string, endpoint: string, request: unknown, given: CallOptions): Promise<T> {
-    const options = this.inherited(given);
-    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
-    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
-      throw new RangeError(`timeoutMs must be an integer from 1 to ${MAX_TIMEOUT_MS}`);
+  // No async frames on the way out and back: a call costs the promises it must wait on, no more.
+  private send<T>(service: string, endpoint: string, request: unknown, given: CallOptions): Promise<T> {
+    let options: CallOptions;
+    let timeoutMs: number;
+    try {
+      options = this.inherited(given);
+      timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
+      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
+        throw new RangeError(`timeoutMs must be an integer from 1 to ${MAX_TIMEOUT_MS}`);
+      }
+      const problem = options.metadata === undefined ? undefined : metadataProblem(options.metadata);
+      if (problem !== undefined) throw new BastionError('BST_ERR_CLIENT_METADATA_INVALID', problem);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const problem = options.metadata === undefined ? undefined : metadataProblem(options.metadata);
-    if (problem !== undefined) throw new BastionError('BST_ERR_CLIENT_METADATA_INVALID', problem);
-    const reply = await withDeadline(timeoutMs, async (signal) => {
-      const retry = options.retry === undefined ? this.options.retry : { ...this.options.retry, ...options.retry };
-      // The registry is read only when the record is needed; a fresh cached entry answers without an await.
-      const found = options.contentType === undefined || retry.retries > 0 ? this.endpointCodecs?.lookup(service, endpoint) : undefined;
-      const record = found instanceof Promise ? await found : found;
-      // An explicit option wins, then the content type the endpoint registered, then the client default.
-      const codec = this.codecs.get(options.contentType ?? record?.codec ?? this.options.contentType);
-      const body = encodeRequest(codec, this.binder.toPlain(request), endpoint);
-      const header = { service, endpoint, contentType: codec.contentType, metadata: hasKeys(options.metadata) ? options.metadata : NO_METADATA, timeoutMs };
-      const idempotent = retry.retries > 0 && record?.idempotent === true;
-      return this.attempts(header, body, signal, retry, idempotent);
+    const sent = withDeadline(timeoutMs, (signal) => this.dispatch(service, endpoint, request, options, timeoutMs, signal));
+    return sent.then((reply) => {
+      if (reply.kind === 'error') throw BastionError.fromWire(reply.error);
+      return decodeBody(this.codecs.get(reply.contentType), reply.body, this.limits, { endpoint, body: 'response' }) as T;
     });
-    if (reply.kind === 'error') throw BastionError.fromWire(reply.error);
-    return decodeBody(this.codecs.get(reply.contentType), reply.body, this.limits, { endpoint, body: 'response' }) as T;
+  }
+
+  private dispatch(service: string, endpoint: string, request: unknown, options: CallOptions, timeoutMs: number, signal: CancelSignal): Promise<Reply> {
+    const retry = options.retry === undefined ? this.options.retry : { ...this.options.retry, ...options.retry };
+    // The registry is read only when the record is needed; a fresh cached entry answers without an await.
+    const found = options.contentType === undefined || retry.retries > 0 ? this.endpointCodecs?.lookup(service, endpoint) : undefined;
+    if (found instanceof Promise) return found.then((record) => this.dispatchTo(record, service, endpoint, request, options, timeoutMs, signal, retry));
+    return this.dispatchTo(found, service, endpoint, request, options, timeoutMs, signal, retry);
+  }
+
+  private dispatchTo(
+    record: EndpointRecord | undefined,
+    service: string,
+    endpoint: string,
+    request: unknown,
+    options: CallOptions,
+    timeoutMs: number,
+    signal: CancelSignal,
+    retry: RetryOptions,
+  ): Promise<Reply> {
+    // An explicit option wins, then the content type the endpoint registered, then the client default.
+    const codec = this.codecs.get(options.contentType ?? record?.codec ?? this.options.contentType);
+    const body = encodeRequest(codec, this.binder.toPlain(request), endpoint);
+    const header = { service, endpoint, contentType: codec.contentType, metadata: hasKeys(options.metadata) ? options.metadata : NO_METADATA, timeoutMs };
+    const idempotent = retry.retries > 0 && record?.idempotent === true;
+    return this.attempts(header, body, signal, retry, idempotent);
   }
 
   /**
@@ -235,7 +263,15 @@ function withDeadline(timeoutMs: number, work: (signal: CancelSignal) => Promise
       cancellation.abort(error);
       reject(error);
     }, timeoutMs);
-    work(cancellation).then(
+    let working: Promise<Reply>;
+    try {
+      working = work(cancellation);
+    } catch (error) {
+      clearTimeout(timer);
+      reject(error);
+      return;
+    }
+    working.then(
       (reply) => {
         clearTimeout(timer);
         resolve(reply);
