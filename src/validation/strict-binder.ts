@@ -65,7 +65,7 @@ export class StrictBinder implements Binder {
     }
     // Reported together with the constraints' errors, so one answer names every bad field.
     const structureErrors = checkShape(dto, plain);
-    const compiled = compiledPlanFor(dto);
+    const compiled = this.compiledPlan(dto);
     const bound = compiled === undefined ? undefined : bindCompiled(compiled, plain);
     const instance: unknown = bound ?? plainToInstance(dto as new () => T, plain, STRICT_TRANSFORM_OPTIONS);
     // Never treat "no errors" on something that is not exactly a DTO instance as success (B01).
@@ -85,6 +85,11 @@ export class StrictBinder implements Binder {
       throw badRequest(mergeFieldErrors(structureErrors, inner));
     }
     return instance as T;
+  }
+
+  /** The compiled plan `toInstance` uses for `dto`; `undefined` sends every body through class-transformer and class-validator. */
+  protected compiledPlan(dto: DtoClass): CompiledPlan | undefined {
+    return compiledPlanFor(dto);
   }
 
   /** Validates a result built from a DTO class against that class's constraints, before `@Exclude` applies. */
