@@ -28,8 +28,10 @@ export interface CompiledCheck {
   readonly metadata: ValidationMetadata;
   readonly validate: (value: unknown, args: ValidationArguments) => unknown;
   readonly defaultMessage: ((args: ValidationArguments) => string) | undefined;
-  /** Finished messages by template, for templates that do not show the value. */
+  /** Finished `name: message` texts by template, for templates that do not show the value. */
   readonly messages: Map<string, string>;
+  /** The template seen last and its text. */
+  last: { readonly template: string | undefined; readonly text: string };
 }
 
 /** One property of a compiled DTO. */
@@ -50,6 +52,8 @@ export interface CompiledProperty {
 /** A DTO class the compiled path binds and validates. */
 export interface CompiledPlan {
   readonly dto: DtoClass;
+  /** `dto.name`, read once: class-validator's `$target`. */
+  readonly targetName: string;
   readonly properties: readonly CompiledProperty[];
   /** Every property with class-validator metadata (the whitelist), by name. */
   readonly byName: ReadonlyMap<string, CompiledProperty>;
@@ -131,7 +135,7 @@ function compile(dto: DtoClass): CompiledPlan | null {
     if (nestedCount !== 1 || !fixedType || (nested.many && reflected !== Array && reflected !== undefined)) return null;
     properties.push({ name, conditions, checks: [...defined, ...checks], nested: nested.type, many: nested.many, child: undefined });
   }
-  return { dto, properties, byName: new Map(properties.map((property) => [property.name, property])) };
+  return { dto, targetName: dto.name, properties, byName: new Map(properties.map((property) => [property.name, property])) };
 }
 
 function compileCheck(metadata: ValidationMetadata): CompiledCheck | undefined {
@@ -142,7 +146,7 @@ function compileCheck(metadata: ValidationMetadata): CompiledCheck | undefined {
   if (!isBuiltInConstraint(name)) return undefined;
   const instance = constraint.instance;
   const defaultMessage = instance.defaultMessage instanceof Function ? instance.defaultMessage.bind(instance) : undefined;
-  return { name, each: metadata.each === true, metadata, validate: instance.validate.bind(instance), defaultMessage, messages: new Map() };
+  return { name, each: metadata.each === true, metadata, validate: instance.validate.bind(instance), defaultMessage, messages: new Map(), last: { template: undefined, text: '' } };
 }
 
 /** No class-transformer metadata that would make `plainToInstance` differ from a plain copy. */

@@ -30,16 +30,26 @@ export function validateCompiled(plan: CompiledPlan, instance: object, path: str
   for (const property of plan.properties) {
     const value = object[property.name];
     if (property.conditions.length > 0 && !property.conditions.map((condition) => condition(instance, value)).reduce((a, b) => a && b, true)) continue;
-    let constraints: Record<string, string> | undefined;
+    // class-validator keeps one message per constraint name, the last one, in first-seen order;
+    // built-in names are never integer-like, so that is array order. (A keyed object made this the dearest line.)
+    let names: string[] | undefined;
+    let texts: string[] | undefined;
     for (const check of property.checks) {
-      const args: ValidationArguments = { targetName: plan.dto.name, property: property.name, object: instance, value, constraints: check.metadata.constraints };
+      const args: ValidationArguments = { targetName: plan.targetName, property: property.name, object: instance, value, constraints: check.metadata.constraints };
       const passed = passes(check, value, args);
       if (passed === undefined) return false;
-      if (!passed) (constraints ??= {})[check.name] = message(check, args);
+      if (passed) continue;
+      const text = describedMessage(check, args);
+      const seen = names === undefined ? -1 : names.indexOf(check.name);
+      if (seen >= 0) (texts as string[])[seen] = text;
+      else {
+        (names ??= []).push(check.name);
+        (texts ??= []).push(text);
+      }
     }
     const at = joinPath(path, property.name);
-    if (constraints !== undefined && fields.length < MAX_FIELD_ERRORS) {
-      fields.push({ path: at === '' ? BODY_PATH : at, constraints: Object.entries(constraints).map(([name, text]) => constraintText(name, text)) });
+    if (texts !== undefined && fields.length < MAX_FIELD_ERRORS) {
+      fields.push({ path: at === '' ? BODY_PATH : at, constraints: texts });
     }
     if (property.child === undefined || value === undefined) continue;
     if (!Array.isArray(value)) {
@@ -67,15 +77,21 @@ function passes(check: CompiledCheck, value: unknown, args: ValidationArguments)
   return verdicts.every((verdict) => verdict);
 }
 
-function message(check: CompiledCheck, args: ValidationArguments): string {
+/** `name: message` as `toFieldErrors` writes it, the message made as class-validator's executor makes it. */
+function describedMessage(check: CompiledCheck, args: ValidationArguments): string {
   const declared = check.metadata.message;
   const template: unknown = declared ? declared : check.defaultMessage === undefined ? '' : check.defaultMessage(args);
-  if (typeof template !== 'string' || template.includes('$value')) return ValidationUtils.replaceMessageSpecialTokens(template, args);
+  if (typeof template !== 'string' || template.includes('$value')) {
+    return constraintText(check.name, ValidationUtils.replaceMessageSpecialTokens(template, args));
+  }
+  // Most refusals of one constraint come from one template: compared first by identity.
+  if (template === check.last.template) return check.last.text;
   let text = check.messages.get(template);
   if (text === undefined) {
-    text = ValidationUtils.replaceMessageSpecialTokens(template, args);
+    text = constraintText(check.name, ValidationUtils.replaceMessageSpecialTokens(template, args));
     if (check.messages.size < MAX_TEMPLATES) check.messages.set(template, text);
   }
+  check.last = { template, text };
   return text;
 }
 
