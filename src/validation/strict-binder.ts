@@ -38,7 +38,9 @@ const RESPONSE_VALIDATOR_OPTIONS: Readonly<ValidatorOptions> = Object.freeze({
  * StrictBinder binds decoded bodies to DTO classes with class-transformer and
  * class-validator under strict options, and refuses what those libraries let through:
  * non-plain input, a result that is not exactly an instance of the DTO (B01) and nested
- * values of the wrong shape (B04). See docs/security/codecs.md.
+ * values of the wrong shape (B04). A DTO compiled at `prepare` (compiled-plan.ts) is bound
+ * and checked without the libraries' per-call machinery, with the same answer.
+ * See docs/security/codecs.md.
  */
 @injectable()
 export class StrictBinder implements Binder {

@@ -121,6 +121,16 @@ describe('compiled validation path', () => {
     });
   });
 
+  describe('the options the compiled path reproduces', () => {
+    it('should be the binder\u2019s strict options (a change here needs compiled-binding.ts and compiled-validation.ts changed too)', () => {
+      assert.deepEqual({ ...STRICT_TRANSFORM_OPTIONS }, { enableImplicitConversion: false, exposeDefaultValues: false, excludeExtraneousValues: false });
+      assert.deepEqual(
+        { ...STRICT_VALIDATOR_OPTIONS, validationError: { ...STRICT_VALIDATOR_OPTIONS.validationError } },
+        { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, validationError: { target: false, value: false } },
+      );
+    });
+  });
+
   describe('when a DTO uses something the compiled path does not reproduce', () => {
     for (const [name, dto] of Object.entries(NOT_COMPILED)) {
       it(`should leave ${name} to the libraries`, () => {
