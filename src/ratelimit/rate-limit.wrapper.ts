@@ -3,8 +3,9 @@ import { rateLimited } from '../errors/factories.js';
 import type { RateLimitPolicy } from '../metadata/models.js';
 import type { CallContext, EndpointDescriptor, HandlerWrapper, Next, WrapperFactory } from '../server/server.js';
 import { cancelSignalOf } from '../server/call-signal.js';
+import { rejection } from '../server/wrapper.js';
 import { rateLimitPolicyProblem } from './options.js';
-import type { BucketClaim, RateLimiter, RateLimitMetrics, RateLimitOutcome, TakeResult } from './ratelimit.js';
+import { RATE_LIMIT_OUTCOMES, type BucketClaim, type RateLimitEvent, type RateLimiter, type RateLimitMetrics, type RateLimitOutcome, type TakeResult } from './ratelimit.js';
 import { abortReason, WaitQueue } from './wait-queue.js';
 
 type KeyOf = (ctx: CallContext) => string;
@@ -90,7 +91,11 @@ export function rateLimitWrapper(limiter: RateLimiter, metrics?: RateLimitMetric
     // The most specific policy (the method's, else the class's) decides whether calls wait.
     const { mode, maxWaitMs } = policies[policies.length - 1] as RateLimitPolicy;
     const wait = mode === 'wait';
-    const report = (outcome: RateLimitOutcome) => metrics?.record({ service: endpoint.service, endpoint: endpoint.endpoint, keyKind, outcome });
+    // One frozen event per outcome, made here: a call reports the same object every time.
+    const events = Object.fromEntries(
+      RATE_LIMIT_OUTCOMES.map((outcome) => [outcome, Object.freeze({ service: endpoint.service, endpoint: endpoint.endpoint, keyKind, outcome })]),
+    ) as Record<RateLimitOutcome, RateLimitEvent>;
+    const report = (outcome: RateLimitOutcome) => metrics?.record(events[outcome]);
     const takeNow = wait ? undefined : limiter.takeNow?.bind(limiter);
     if (takeNow !== undefined) {
       // Nothing waits and nothing is awaited, so nothing can abort between the check and the take.
@@ -98,16 +103,16 @@ export function rateLimitWrapper(limiter: RateLimiter, metrics?: RateLimitMetric
         const signal = cancelSignalOf(ctx);
         if (signal.aborted) {
           report('abandoned');
-          return Promise.reject(abortReason(signal));
+          return rejection(abortReason(signal));
         }
         let result: TakeResult;
         try {
           result = takeNow(claimsOf(ctx));
         } catch (error) {
-          return Promise.reject(error);
+          return rejection(error);
         }
         report(result.allowed ? 'allowed' : 'rejected');
-        return result.allowed ? next() : Promise.reject(rateLimited(result.retryAfterMs));
+        return result.allowed ? next() : rejection(rateLimited(result.retryAfterMs));
       };
     }
     return async (ctx: CallContext, next: Next) => {

@@ -39,6 +39,9 @@ export interface RateLimiter {
 /** What a wrapper decided for one call; `abandoned`: its caller cancelled or went away while it waited. */
 export type RateLimitOutcome = 'allowed' | 'rejected' | 'shed' | 'abandoned';
 
+/** Every outcome, in a fixed order. */
+export const RATE_LIMIT_OUTCOMES: readonly RateLimitOutcome[] = Object.freeze(['allowed', 'rejected', 'shed', 'abandoned']);
+
 /** One decision, as reported to RateLimitMetrics. */
 export interface RateLimitEvent {
   readonly service: string;

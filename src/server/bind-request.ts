@@ -26,7 +26,8 @@ export function requestBinding(endpoint: EndpointDescriptor, codecs: CodecLookup
     const sameCodec = contentType === codec.contentType || (codecs.has(contentType) && codecs.get(contentType) === codec);
     if (!sameCodec) throw new BastionError('BST_ERR_CODEC_UNSUPPORTED', `${endpoint.endpoint} accepts ${codec.contentType} only`);
     const plain = decodeBody(codec, body, limits, context);
-    return dto === undefined ? refuseBody(plain) : binder.toInstance(dto, plain);
+    if (dto === undefined) return refuseBody(plain);
+    return binder.bindNow === undefined ? binder.toInstance(dto, plain) : binder.bindNow(dto, plain);
   };
 }
 

@@ -16,7 +16,7 @@ import { HEALTH_ENDPOINT, type CallContext, type EndpointDescriptor, type Health
 import { withCall } from './call-scope.js';
 import { ServedCall } from './served-call.js';
 import { requestBinding } from './bind-request.js';
-import { compose, type Terminal } from './wrapper.js';
+import { compose, rejection, type Terminal } from './wrapper.js';
 
 /** Resolves the instance of a service class (from the container). */
 export type ServiceResolver = (cls: ServiceClass) => object;
@@ -149,7 +149,7 @@ export class RPCServer implements Server {
         const result = isThenable(request) ? Promise.resolve(request).then((value) => handle(value, ctx)) : handle(request, ctx);
         return Promise.resolve(result);
       } catch (error) {
-        return Promise.reject(error);
+        return rejection(error);
       }
     };
     let services = this.routes.get(endpoint.service);

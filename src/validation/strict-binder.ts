@@ -57,6 +57,10 @@ export class StrictBinder implements Binder {
 
   /** Builds and validates an instance of `dto` from a plain object; throws a `400` listing each field. */
   async toInstance<T extends object>(dto: DtoClass<T>, plain: unknown): Promise<T> {
+    return this.bindNow(dto, plain);
+  }
+
+  bindNow<T extends object>(dto: DtoClass<T>, plain: unknown): T | Promise<T> {
     this.prepare(dto);
     if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
       throw badRequest([fieldError(BODY_PATH, 'isObject', 'an object was expected')]);
@@ -76,17 +80,8 @@ export class StrictBinder implements Binder {
     }
     const fields = compiled === undefined ? undefined : compiledFieldErrors(compiled, instance);
     const library = fields ?? libraryFieldErrors(instance);
-    const errors = Array.isArray(library) ? library : await library;
-    if (errors.length > 0 || structureErrors.length > 0) {
-      // Below a value of the wrong shape, class-validator's paths describe nothing the caller sent.
-      // With no structure error (the usual refusal: a wrong value) class-validator's list is
-      // the answer as it is: one entry per path, each constraint once, already capped.
-      if (structureErrors.length === 0) throw badRequest(errors);
-      const refused = structureErrors.map((field) => `${field.path}.`);
-      const inner = errors.filter((field) => !refused.some((prefix) => field.path.startsWith(prefix)));
-      throw badRequest(mergeFieldErrors(structureErrors, inner));
-    }
-    return instance as T;
+    if (!Array.isArray(library)) return library.then((errors) => settle(instance as T, structureErrors, errors));
+    return settle(instance as T, structureErrors, library);
   }
 
   /** The compiled plan `toInstance` uses for `dto`; `undefined` sends every body through class-transformer and class-validator. */
@@ -146,3 +141,18 @@ function isPrimitive(value: unknown): boolean {
 function hasConstraints(cls: unknown): boolean {
   return typeof cls === 'function' && getMetadataStorage().getTargetValidationMetadatas(cls, '', false, false).length > 0;
 }
+
+/** The instance when nothing failed; otherwise the `400` naming every bad field, structure errors first. */
+function settle<T>(instance: T, structureErrors: readonly FieldError[], errors: readonly FieldError[]): T {
+  if (errors.length > 0 || structureErrors.length > 0) {
+    // Below a value of the wrong shape, class-validator's paths describe nothing the caller sent.
+    // With no structure error (the usual refusal: a wrong value) class-validator's list is
+    // the answer as it is: one entry per path, each constraint once, already capped.
+    if (structureErrors.length === 0) throw badRequest(errors);
+    const refused = structureErrors.map((field) => `${field.path}.`);
+    const inner = errors.filter((field) => !refused.some((prefix) => field.path.startsWith(prefix)));
+    throw badRequest(mergeFieldErrors(structureErrors, inner));
+  }
+  return instance;
+}
+
