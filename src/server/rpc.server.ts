@@ -147,20 +147,17 @@ export class RPCServer implements Server {
       try {
         const request = bindRequest(ctx.contentType, ctx.body);
         const result = isThenable(request) ? Promise.resolve(request).then((value) => handle(value, ctx)) : handle(request, ctx);
-        return Promise.resolve(result);
+        if (!isThenable(result)) return Promise.resolve(result);
+        const work = Promise.resolve(result);
+        ctx.pending = work;
+        return work;
       } catch (error) {
         return rejection(error);
       }
     };
     let services = this.routes.get(endpoint.service);
     if (services === undefined) this.routes.set(endpoint.service, (services = new Map()));
-    // The deadline answers 408 while the handler may still run: the transport holds the call's id
-    // and in-flight slot until the handler itself settles (attack F3).
-    const chain = compose(wrappers, (ctx: ServedCall) => {
-      const work = terminal(ctx);
-      ctx.holdUntil?.(work);
-      return work;
-    });
+    const chain = compose(wrappers, terminal);
     const encode = (value: unknown) => encodeBody(codec, value, responseBody);
     services.set(endpoint.endpoint, { endpoint, run: (ctx) => chain(ctx).then(encode) });
   }
@@ -201,6 +198,10 @@ export class RPCServer implements Server {
       return { kind: 'error', error: error.toWire() };
     } finally {
       ctx.dispose();
+      // The deadline answers 408 while the handler may still run: the transport holds the call's id
+      // and in-flight slot until the handler itself settles (attack F3). A handler that answered
+      // synchronously has nothing left to hold.
+      if (ctx.pending !== undefined) call.holdUntil?.(ctx.pending);
     }
   };
 }

@@ -14,8 +14,11 @@ export class ServedCall extends CallSignal implements CallContext {
   readonly timeoutMs: number;
   readonly body: Uint8Array;
   readonly contentType: string;
-  /** The transport's hook for work that outlives the reply (see `InboundCall.holdUntil`). */
-  readonly holdUntil: ((work: Promise<unknown>) => void) | undefined;
+  /**
+   * The handler's work when it did not settle synchronously: the server hands it to the
+   * transport (`InboundCall.holdUntil`), which keeps the call's id until it settles (attack F3).
+   */
+  pending: Promise<unknown> | undefined = undefined;
 
   constructor(
     readonly endpoint: EndpointDescriptor,
@@ -28,6 +31,5 @@ export class ServedCall extends CallSignal implements CallContext {
     this.timeoutMs = header.timeoutMs;
     this.body = call.body;
     this.contentType = header.contentType;
-    this.holdUntil = call.holdUntil;
   }
 }

@@ -8,7 +8,7 @@ import { FrameSocket } from './frame-socket.js';
 import { Cancellation } from './cancellation.js';
 import { malformedFrame, type Frame } from './framing.js';
 import { DEFAULT_DRAIN_MS } from './options.js';
-import type { CallHandler, Listener, Reply, TransportOptions } from './transport.js';
+import type { CallHandler, InboundCall, Listener, Reply, RequestHeader, TransportOptions } from './transport.js';
 
 /** After the calls drained, how long clients get to close after a go-away (requests still on the wire are answered meanwhile). */
 export const GO_AWAY_GRACE_MS = 1_000;
@@ -27,6 +27,22 @@ interface Session {
   readonly calls: Map<number, Cancellation>;
   /** Resolves when the connection closed, by either side. */
   readonly gone: Promise<void>;
+}
+
+/** One call as the listener hands it to the server; what it holds is kept only when something is. */
+class ListenerCall implements InboundCall {
+  held: Promise<unknown>[] | undefined = undefined;
+
+  constructor(
+    readonly header: RequestHeader,
+    readonly body: Uint8Array,
+    readonly peer: PeerInfo,
+    readonly cancelled: Cancellation,
+  ) {}
+
+  holdUntil(work: Promise<unknown>): void {
+    (this.held ??= []).push(work);
+  }
 }
 
 function delay(ms: number): { promise: Promise<void>; cancel(): void } {
@@ -259,23 +275,17 @@ export class TLSListener implements Listener {
   }
 
   private async invoke(session: Session, frame: Frame & { kind: 'request' }, cancellation: Cancellation): Promise<void> {
-    const held: Promise<unknown>[] = [];
+    const call = new ListenerCall(frame.header, frame.body, session.peer, cancellation);
     try {
       let reply: Reply;
       try {
-        reply = await this.handler({
-          header: frame.header,
-          body: frame.body,
-          peer: session.peer,
-          cancelled: cancellation,
-          holdUntil: (work) => held.push(work),
-        });
+        reply = await this.handler(call);
       } catch (error) {
         this.logger.error('transport_handler_threw', { endpoint: frame.header.endpoint });
         reply = { kind: 'error', error: toBastionError(error).toWire() };
       }
       if (!cancellation.aborted) this.reply(session, frame.callId, reply);
-      if (held.length > 0) await Promise.allSettled(held);
+      if (call.held !== undefined) await Promise.allSettled(call.held);
     } finally {
       session.calls.delete(frame.callId);
       this.running -= 1;
