@@ -1,9 +1,11 @@
-// Which allocation sites fill the old generation of a bench server under the 100 B load at
-// 64 in flight: 3 s of V8's sampling heap profiler, keeping objects that survived the young
+// Which allocation sites fill the old generation of a bench server under load at 64 in
+// flight: 3 s of V8's sampling heap profiler, keeping objects that survived the young
 // generation (see promoted-sites-probe.mjs). Needs the bench build, like server-memory.mjs.
 //
 //   node bench/micro/promoted-sites.mjs [contender]      (default: bastion)
 //   BENCH_ROOT=/tmp/base-build node bench/micro/promoted-sites.mjs
+//   BENCH_PAYLOAD=kib (small, kib or big; default small); BENCH_REJECT=validation or
+//   ratelimit loads with refused calls instead (Bastion only).
 import { fork } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,9 +28,11 @@ const next = (type) => new Promise((resolve) => server.on('message', function on
 try {
   const { port } = await next('ready');
   const client = await (await loadContender(contender)).connect(await readBenchPki(pkiDir), port);
-  const request = echoRequest(PAYLOADS.small);
-  await throughput(() => client.call(request), 64, 1);
-  const load = throughput(() => client.call(request), 64, 4);
+  const request = echoRequest(PAYLOADS[process.env.BENCH_PAYLOAD ?? 'small']);
+  const rejecting = process.env.BENCH_REJECT;
+  const call = rejecting === undefined ? () => client.call(request) : () => client.reject(rejecting, request);
+  await throughput(call, 64, 1);
+  const load = throughput(call, 64, 4);
   await new Promise((resolve) => setTimeout(resolve, 500));
   server.send({ type: 'sample-start' });
   await next('sample-started');
@@ -37,7 +41,7 @@ try {
   const { sites } = await next('sample');
   const { calls } = await load;
   await client.close();
-  console.log(`${contender}: bytes allocated in 3 s of ${calls} calls in 4 s that outlived the young generation, by allocating function`);
+  console.log(`${contender} (${rejecting ?? process.env.BENCH_PAYLOAD ?? 'small'}): bytes allocated in 3 s of ${calls} calls in 4 s that outlived the young generation, by allocating function`);
   for (const [site, bytes] of sites) console.log(`${(bytes / 1024).toFixed(0).padStart(8)} KiB  ${site}`);
 } finally {
   server.kill();
