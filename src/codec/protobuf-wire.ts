@@ -1,6 +1,11 @@
-import protobuf from 'protobufjs';
+import type * as protobuf from 'protobufjs';
+import { protobufPackage } from './protobuf-package.js';
 
-const { basic, mapKey, packed } = protobuf.types as unknown as Record<'basic' | 'mapKey' | 'packed', Readonly<Record<string, number | undefined>>>;
+type WireTypeTables = Record<'basic' | 'mapKey' | 'packed', Readonly<Record<string, number | undefined>>>;
+
+/** protobufjs's wire type tables; read on first use (protobufjs loads with the first ProtobufCodec). */
+let tables: WireTypeTables | undefined;
+const wireTypes = (): WireTypeTables => (tables ??= protobufPackage().types as unknown as WireTypeTables);
 
 const LENGTH_DELIMITED = 2;
 const START_GROUP = 3;
@@ -8,12 +13,12 @@ const END_GROUP = 4;
 
 /** The scalar type a field is read as on the wire: enums travel as `int32`. */
 function wireTypeName(field: protobuf.FieldBase): string {
-  return field.resolvedType instanceof protobuf.Enum ? 'int32' : field.type;
+  return field.resolvedType instanceof protobufPackage().Enum ? 'int32' : field.type;
 }
 
 /** The wire type a single value of `field` must arrive with; `delimited`: a proto2 group. */
 function expectedWireType(field: protobuf.FieldBase, delimited: boolean): number {
-  return basic[wireTypeName(field)] ?? (delimited ? START_GROUP : LENGTH_DELIMITED);
+  return wireTypes().basic[wireTypeName(field)] ?? (delimited ? START_GROUP : LENGTH_DELIMITED);
 }
 
 /**
@@ -27,12 +32,12 @@ function expectedWireType(field: protobuf.FieldBase, delimited: boolean): number
  * throws, as its decoder would.
  */
 export function checkWireTypes(type: protobuf.Type, bytes: Uint8Array): void {
-  const reader = protobuf.Reader.create(bytes);
+  const reader = protobufPackage().Reader.create(bytes);
   walk(reader, reader.len, type, 0, undefined);
 }
 
 function walk(reader: protobuf.Reader, end: number, type: protobuf.Type, depth: number, group: number | undefined): void {
-  if (depth > protobuf.Reader.recursionLimit) throw new Error('max depth exceeded');
+  if (depth > protobufPackage().Reader.recursionLimit) throw new Error('max depth exceeded');
   while (reader.pos < end) {
     const tag = reader.uint32();
     const id = tag >>> 3;
@@ -51,13 +56,13 @@ function walk(reader: protobuf.Reader, end: number, type: protobuf.Type, depth: 
 }
 
 function checkField(reader: protobuf.Reader, end: number, field: protobuf.Field, wire: number, depth: number): void {
-  if (field instanceof protobuf.MapField) {
+  if (field instanceof protobufPackage().MapField) {
     if (wire !== LENGTH_DELIMITED) throw wrongWireType(field, wire);
     return within(reader, end, (entryEnd) => checkMapEntry(reader, entryEnd, field, depth));
   }
-  if (field.repeated && wire === LENGTH_DELIMITED && packed[wireTypeName(field)] !== undefined) return void reader.skipType(wire);
+  if (field.repeated && wire === LENGTH_DELIMITED && wireTypes().packed[wireTypeName(field)] !== undefined) return void reader.skipType(wire);
   if (wire !== expectedWireType(field, field.delimited)) throw wrongWireType(field, wire);
-  const nested = field.resolvedType instanceof protobuf.Type ? field.resolvedType : undefined;
+  const nested = field.resolvedType instanceof protobufPackage().Type ? field.resolvedType : undefined;
   if (nested === undefined) return void reader.skipType(wire);
   if (wire === START_GROUP) return walk(reader, end, nested, depth + 1, field.id);
   within(reader, end, (messageEnd) => walk(reader, messageEnd, nested, depth + 1, undefined));
@@ -69,9 +74,9 @@ function checkMapEntry(reader: protobuf.Reader, end: number, field: protobuf.Map
     const tag = reader.uint32();
     const wire = tag & 7;
     const id = tag >>> 3;
-    if (id === 1 && wire !== mapKey[field.keyType]) throw wrongWireType(field, wire, 'key');
+    if (id === 1 && wire !== wireTypes().mapKey[field.keyType]) throw wrongWireType(field, wire, 'key');
     if (id === 2 && wire !== expectedWireType(field, false)) throw wrongWireType(field, wire, 'value');
-    if (id === 2 && field.resolvedType instanceof protobuf.Type) {
+    if (id === 2 && field.resolvedType instanceof protobufPackage().Type) {
       const value = field.resolvedType;
       within(reader, end, (valueEnd) => walk(reader, valueEnd, value, depth + 1, undefined));
     } else reader.skipType(wire, depth, id);

@@ -1,9 +1,10 @@
 import { statSync } from 'node:fs';
-import protobuf from 'protobufjs';
+import type * as protobuf from 'protobufjs';
 import { BastionError } from '../errors/bastion-error.js';
 import { internal } from '../errors/factories.js';
 import type { BodyContext, Codec, CodecLimits } from './codec.js';
 import { checkBodySize, decodeFailed, unsupportedContentType } from './codec-errors.js';
+import { protobufPackage } from './protobuf-package.js';
 import { checkWireTypes } from './protobuf-wire.js';
 import { toPlainData } from './sanitize.js';
 import { checkDecodedValue } from './value-check.js';
@@ -28,14 +29,20 @@ export interface ProtobufCodecOptions {
  */
 const TO_OBJECT: protobuf.IConversionOptions = Object.freeze({ longs: String, enums: String, defaults: false, arrays: false, objects: false, oneofs: false });
 
+let StrictReader: typeof protobuf.Reader | undefined;
+
 /**
- * Refuses invalid UTF-8 in every string field. proto3 schemas already verify it; proto2
- * ones would otherwise decode it with replacement characters (silent corruption).
+ * A reader that refuses invalid UTF-8 in every string field. proto3 schemas already verify
+ * it; proto2 ones would otherwise decode it with replacement characters (silent
+ * corruption). The class extends protobufjs's reader, so it is made once protobufjs is loaded.
  */
-class StrictReader extends protobuf.Reader {
-  override string(): string {
-    return this.stringVerify();
-  }
+function strictReader(bytes: Uint8Array): protobuf.Reader {
+  StrictReader ??= class extends protobufPackage().Reader {
+    override string(): string {
+      return this.stringVerify();
+    }
+  };
+  return new StrictReader(bytes);
 }
 
 interface EndpointTypes {
@@ -81,7 +88,7 @@ export class ProtobufCodec implements Codec {
     let value: unknown;
     try {
       checkWireTypes(type, bytes);
-      value = type.toObject(type.decode(new StrictReader(bytes)), TO_OBJECT);
+      value = type.toObject(type.decode(strictReader(bytes)), TO_OBJECT);
     } catch (error) {
       // Wrong wire types (which protobufjs would drop as unknown fields, attack F8), truncation
       // and recursion too deep for the decoder all land here.
@@ -130,7 +137,7 @@ function loadLocalSchemas(files: readonly string[]): protobuf.Root {
     if (!statSync(file, { throwIfNoEntry: false })?.isFile()) throw bootProblem(`protobuf schema file '${shown}' does not exist`);
   }
   try {
-    const root = protobuf.loadSync([...files]);
+    const root = protobufPackage().loadSync([...files]);
     root.resolveAll();
     return root;
   } catch (error) {

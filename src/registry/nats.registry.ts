@@ -4,6 +4,10 @@ import type { DeregisterOptions, RegisterOptions, Registry, RegistryWatcher, Ser
 import { checkTtl, decodeEntry, encodeEntry, entriesOf, nodeKey, recordsOf, serviceKeyPrefix, serviceOfKey, type StoredEntry } from './stored-entry.js';
 import type { ReplayCache } from './validating/replay-cache.js';
 import { ChangeHub, PUSHED_WATCH_INTERVAL_MS, watchRegistry } from './watch.js';
+import { lazyPackage } from '../lazy/lazy.js';
+
+// Loaded on first connect: an application that never picks NATS never loads the client.
+const nats = lazyPackage<typeof import('nats')>('nats');
 
 /** Options of the NATS JetStream KV registry. */
 export interface NATSRegistryOptions {
@@ -130,11 +134,10 @@ export class NATSRegistry implements Registry, ReplayCache {
   }
 
   private async connect(): Promise<Buckets> {
-    // The nats client is loaded on first use, so an app that never picks NATS never loads it.
     this.connection =
       this.options.connection !== undefined
         ? Promise.resolve(this.options.connection)
-        : import('nats').then(({ connect }) => connect({ servers: this.options.url ?? 'nats://127.0.0.1:4222' }));
+        : Promise.resolve().then(() => nats().connect({ servers: this.options.url ?? 'nats://127.0.0.1:4222' }));
     const js = (await this.connection).jetstream();
     const bucket = this.options.bucket ?? DEFAULT_BUCKET;
     const ttl = this.options.bucketTtlMs ?? DEFAULT_BUCKET_TTL_MS;

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { connect, headers, type ConnectionOptions, type Msg, type NatsConnection, type Subscription } from 'nats';
+import type { ConnectionOptions, Msg, NatsConnection, Subscription } from 'nats';
 import { BastionError } from '../errors/bastion-error.js';
 import { deadlineExceeded, toBastionError } from '../errors/factories.js';
 import type { PeerInfo } from '../security/security.js';
@@ -7,6 +7,10 @@ import { CallSigner, CallVerifier, type CallIdentityOptions } from './call-ident
 import { encodeFrame, FrameDecoder, type Frame } from './framing.js';
 import { DEFAULT_DRAIN_MS } from './options.js';
 import type { CallHandler, ClientConnection, DialTarget, Listener, Reply, RequestHeader, Transport, TransportOptions } from './transport.js';
+import { lazyPackage } from '../lazy/lazy.js';
+
+// Loaded on first connect: an application on the TLS transport never pays for the client.
+const nats = lazyPackage<typeof import('nats')>('nats');
 
 /** Options of the NATS transport. */
 export interface NatsTransportOptions {
@@ -89,7 +93,7 @@ class NatsClientConnection implements ClientConnection {
   async request(header: RequestHeader, body: Uint8Array, signal?: AbortSignal): Promise<Reply> {
     if (this.closed) throw new BastionError('BST_ERR_TRANSPORT_CLOSED');
     const bytes = encodeFrame({ kind: 'request', callId: 1, header, body }, this.options.maxFrameBytes);
-    const hdrs = headers();
+    const hdrs = nats().headers();
     if (this.signer !== undefined) hdrs.set(IDENTITY_HEADER, this.signer.token(header, body));
     // NATS needs a timeout; the call's own deadline is enforced by the client above this.
     const timeout = header.timeoutMs > 0 ? Math.min(header.timeoutMs, 2 ** 31 - 1) : 2 ** 31 - 1;
@@ -193,7 +197,7 @@ export class NatsTransport implements Transport {
   }
 
   private connect(): Promise<NatsConnection> {
-    this.connection ??= connect({ servers: this.options.servers ?? 'nats://127.0.0.1:4222', ...(this.options.tls === undefined ? {} : { tls: this.options.tls }) }).catch((error: unknown) => {
+    this.connection ??= nats().connect({ servers: this.options.servers ?? 'nats://127.0.0.1:4222', ...(this.options.tls === undefined ? {} : { tls: this.options.tls }) }).catch((error: unknown) => {
       this.connection = undefined;
       throw unavailable(`NATS is not reachable (${(error as { code?: string }).code ?? 'connect'})`);
     });
