@@ -142,7 +142,10 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
     tls: certificates?.current(),
     certificates,
     server: container.get<Server>(TOKENS.Server),
-    client: container.get<Client>(TOKENS.Client),
+    // Resolved when asked for: handing the client out is what makes served calls keep their scope.
+    get client(): Client {
+      return container.get<Client>(TOKENS.Client);
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import { ContainerModule, type ContainerModuleLoadOptions, type Newable } from 'inversify';
-import type { ClientWrapper } from '../client/client.js';
+import type { Client, ClientWrapper } from '../client/client.js';
+import { keepCallScopes } from '../server/call-scope.js';
 import type { ClientOptions } from '../client/options.js';
 import { RPCClient } from '../client/rpc.client.js';
 import type { SubscriberDescriptor } from '../broker/broker.js';
@@ -100,7 +101,15 @@ export function defaultsModule(config: DefaultsConfig): ContainerModule {
     bind(TOKENS.WrapperFactories).toConstantValue(endpointWrappers());
     singleton(bind, TOKENS.Server, RPCServer);
     if (config.clientWrappers.length > 0) bind(TOKENS.ClientWrapper).toConstantValue(chain(config.clientWrappers));
-    singleton(bind, TOKENS.Client, RPCClient);
+    bind(RPCClient).toSelf().inSingletonScope();
+    // Transient, so every resolution of the token (an injection, a container.get) is seen: whoever
+    // gets the client may call from inside a handler, so served calls keep their scope from then on.
+    bind<Client>(TOKENS.Client)
+      .toDynamicValue((context) => {
+        keepCallScopes();
+        return context.get(RPCClient);
+      })
+      .inTransientScope();
     bind(TOKENS.Subscribers).toConstantValue(config.subscribers);
     bind(TOKENS.Broker).toConstantValue(
       new MemoryBroker((message, reason) => config.logger.warn('message_dropped', { topic: message.topic, reason })),
