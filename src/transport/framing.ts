@@ -326,14 +326,15 @@ export class FrameDecoder {
    * complete. A large piece is kept as a view of its chunk (a chunk in the middle of a frame
    * is all frame, so nothing else is held); small pieces are copied into a buffer of at most
    * `SMALL_PIECES_BYTES`, so a peer trickling tiny chunks cannot make each cost an object.
-   * What is held never exceeds the declared length plus one such buffer.
+   * What is held stays within the frame bytes received, the start of the chunk the frame
+   * began in, and the unused room of one small-piece buffer; never past the declared length.
    */
   private stage(chunk: Uint8Array, offset: number): number {
     const used = Math.min(this.expected - this.staged, chunk.byteLength - offset);
     const piece = chunk.subarray(offset, offset + used);
     if (used >= SMALL_PIECES_BYTES) {
+      this.trimTail();
       this.parts.push(Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
-      this.tail = undefined;
     } else {
       if (this.tail === undefined || this.tail.byteLength - this.tailUsed < used) {
         this.tail = Buffer.allocUnsafe(Math.min(this.expected - this.staged, SMALL_PIECES_BYTES));
@@ -346,6 +347,17 @@ export class FrameDecoder {
     }
     this.staged += used;
     return used;
+  }
+
+  /** Closes the small-piece buffer; its unused room is given back, so pieces that alternate in size cannot double what is held. */
+  private trimTail(): void {
+    if (this.tail === undefined) return;
+    if (this.tailUsed < this.tail.byteLength) {
+      const exact = Buffer.allocUnsafeSlow(this.tailUsed);
+      this.tail.copy(exact, 0, 0, this.tailUsed);
+      this.parts[this.parts.length - 1] = exact;
+    }
+    this.tail = undefined;
   }
 
   private resetParts(): void {
