@@ -38,6 +38,9 @@ export interface ContenderFigures {
   readonly clientCpuUsPerCall: number;
   /** Server + client CPU microseconds per refused call (Bastion full only). */
   readonly rejected400CpuUsPerCall?: number;
+  /** Server's share of `rejected400CpuUsPerCall` / `rejected429CpuUsPerCall`. */
+  readonly rejected400ServerCpuUsPerCall?: number;
+  readonly rejected429ServerCpuUsPerCall?: number;
   readonly rejected429CpuUsPerCall?: number;
   readonly runs: number;
 }
@@ -72,7 +75,7 @@ function perCall(serverCpuUs: number, phase: Timed | undefined): number | undefi
   return phase === undefined ? undefined : (serverCpuUs + phase.clientCpuUs) / phase.calls;
 }
 
-function refusedCpu(name: 'rejected400CpuUsPerCall' | 'rejected429CpuUsPerCall', value: number): Partial<ContenderFigures> {
+function refusedCpu(name: 'rejected400CpuUsPerCall' | 'rejected429CpuUsPerCall' | 'rejected400ServerCpuUsPerCall' | 'rejected429ServerCpuUsPerCall', value: number): Partial<ContenderFigures> {
   return Number.isNaN(value) ? {} : { [name]: value };
 }
 
@@ -95,6 +98,8 @@ function figures(samples: readonly RunSample[]): ContenderFigures {
     clientCpuUsPerCall: m((s) => s.client.clientCpuUs / s.client.small.calls),
     ...refusedCpu('rejected400CpuUsPerCall', m((s) => perCall(s.serverCpuUs400, s.client.rejected400))),
     ...refusedCpu('rejected429CpuUsPerCall', m((s) => perCall(s.serverCpuUs429, s.client.rejected429))),
+    ...refusedCpu('rejected400ServerCpuUsPerCall', m((s) => (s.client.rejected400 === undefined ? undefined : s.serverCpuUs400 / s.client.rejected400.calls))),
+    ...refusedCpu('rejected429ServerCpuUsPerCall', m((s) => (s.client.rejected429 === undefined ? undefined : s.serverCpuUs429 / s.client.rejected429.calls))),
     runs: samples.length,
   };
 }
@@ -196,7 +201,7 @@ export function markdown(s: Summary): string {
   if (full?.rejected400Rps !== undefined || full?.rejected429Rps !== undefined) {
     lines.push(
       `Refused calls (Bastion full, 100 B, ${s.config.inFlight} in flight): accepted ${n(full.rps)} req/s; refused by validation (400) ${n(full.rejected400Rps)} req/s; refused by the rate limit (429) ${n(full.rejected429Rps)} req/s. ` +
-        `Server + client CPU per call: accepted ${n(full.serverCpuUsPerCall + full.clientCpuUsPerCall, 1)} µs; refused with 400 ${n(full.rejected400CpuUsPerCall, 1)} µs; refused with 429 ${n(full.rejected429CpuUsPerCall, 1)} µs.`,
+        `Server + client CPU per call: accepted ${n(full.serverCpuUsPerCall + full.clientCpuUsPerCall, 1)} µs; refused with 400 ${n(full.rejected400CpuUsPerCall, 1)} µs (server ${n(full.rejected400ServerCpuUsPerCall, 1)}); refused with 429 ${n(full.rejected429CpuUsPerCall, 1)} µs (server ${n(full.rejected429ServerCpuUsPerCall, 1)}).`,
       '',
     );
   }

@@ -1,6 +1,7 @@
 import { BastionError } from '../errors/bastion-error.js';
 import type { ServiceNode } from '../registry/registry.js';
 import type { ClientConnection, Transport } from '../transport/transport.js';
+import { nodeKey } from './node-key.js';
 
 /** How many connections the client keeps per node, and how it checks they are alive. */
 export interface PoolOptions {
@@ -17,6 +18,8 @@ export const DEFAULT_POOL_OPTIONS: PoolOptions = Object.freeze({ size: 1, pingIn
 
 interface Slot {
   readonly connection: Promise<ClientConnection>;
+  /** The connection once dialled, so a call can take it without waiting. */
+  open: ClientConnection | undefined;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -40,7 +43,7 @@ export class ConnectionPool {
   /** A connection to `node` of `service`, dialled when its slot is empty or its connection closed. */
   async get(service: string, node: ServiceNode): Promise<ClientConnection> {
     if (this.closed) throw new BastionError('BST_ERR_TRANSPORT_CLOSED', 'The client is closed');
-    const key = `${service}\u0000${node.host}:${node.port}`;
+    const key = nodeKey(service, node);
     let slots = this.slots.get(key);
     if (slots === undefined) this.slots.set(key, (slots = []));
     const turn = this.turns.get(key) ?? 0;
@@ -53,16 +56,33 @@ export class ConnectionPool {
       if (slots[index] === slot) this.drop(slots, index);
     }
     const dialing = this.transport.dial({ host: node.host, port: node.port, expectedService: service });
-    const fresh: Slot = { connection: dialing, timer: undefined };
+    const fresh: Slot = { connection: dialing, open: undefined, timer: undefined };
     slots[index] = fresh;
     try {
       const connection = await dialing;
+      fresh.open = connection;
       this.keepAlive(fresh, connection);
       return connection;
     } catch (error) {
       if (slots[index] === fresh) this.drop(slots, index);
       throw error;
     }
+  }
+
+  /**
+   * `get` without waiting: the connection of the slot whose turn it is, when it is dialled
+   * and open; `undefined` when `get` would have to wait (dial, redial, or the pool is closed).
+   */
+  ready(service: string, node: ServiceNode): ClientConnection | undefined {
+    if (this.closed) return undefined;
+    const key = nodeKey(service, node);
+    const slots = this.slots.get(key);
+    if (slots === undefined) return undefined;
+    const turn = this.turns.get(key) ?? 0;
+    const connection = slots[turn % this.options.size]?.open;
+    if (connection === undefined || connection.closed) return undefined;
+    this.turns.set(key, turn + 1);
+    return connection;
   }
 
   /** Closes every connection; later `get` calls fail. */

@@ -4,14 +4,16 @@ import { decodeBody, encodeBody } from '../codec/pipeline.js';
 import { TOKENS } from '../container/tokens.js';
 import { BastionError } from '../errors/bastion-error.js';
 import { deadlineExceeded } from '../errors/factories.js';
-import type { Registry, ServiceNode } from '../registry/registry.js';
+import type { EndpointRecord, Registry, ServiceNode } from '../registry/registry.js';
 import type { Selector } from '../selector/selector.js';
 import type { ClientConnection, Reply, RequestHeader, Transport } from '../transport/transport.js';
 import { MAX_TIMEOUT_MS } from '../transport/transport.js';
+import { Cancellation, type CancelSignal } from '../transport/cancellation.js';
 import type { Binder } from '../validation/validation.js';
 import type { CallOptions, Client, ClientWrapper } from './client.js';
 import { CircuitBreakers } from './circuit-breaker.js';
 import { ConnectionPool } from './connection-pool.js';
+import { nodeKey } from './node-key.js';
 import { EndpointCodecs } from './endpoint-codecs.js';
 import { isNodeFailure, retryDelay, type RetryOptions } from './retry.js';
 import { metadataProblem } from '../transport/call-metadata.js';
@@ -26,7 +28,7 @@ const NO_METADATA = Object.freeze({});
 const PICKS = 8;
 
 /** Waits `ms`, or rejects with the signal's reason when the call's deadline passes first. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, signal: CancelSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason as Error);
   return new Promise((resolve, reject) => {
     const onAbort = () => {
@@ -37,7 +39,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       signal.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', onAbort);
   });
 }
 
@@ -71,35 +73,63 @@ export class RPCClient implements Client {
     this.breakers = new CircuitBreakers(options.breaker);
   }
 
-  async call<T = unknown>(service: string, endpoint: string, request: unknown, options: CallOptions = {}): Promise<T> {
+  call<T = unknown>(service: string, endpoint: string, request: unknown, options: CallOptions = {}): Promise<T> {
     if (this.wrapper === undefined) return this.send<T>(service, endpoint, request, options);
     const metadata: Record<string, string> = { ...options.metadata };
     const sent = { ...options, metadata };
-    return (await this.wrapper({ service, endpoint, request, options, metadata }, () => this.send(service, endpoint, request, sent))) as T;
+    try {
+      return Promise.resolve(this.wrapper({ service, endpoint, request, options, metadata }, () => this.send(service, endpoint, request, sent))) as Promise<T>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  private async send<T>(service: string, endpoint: string, request: unknown, given: CallOptions): Promise<T> {
-    const options = this.inherited(given);
-    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
-    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
-      throw new RangeError(`timeoutMs must be an integer from 1 to ${MAX_TIMEOUT_MS}`);
+  // No async frames on the way out and back: a call costs the promises it must wait on, no more.
+  private send<T>(service: string, endpoint: string, request: unknown, given: CallOptions): Promise<T> {
+    let options: CallOptions;
+    let timeoutMs: number;
+    try {
+      options = this.inherited(given);
+      timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
+      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
+        throw new RangeError(`timeoutMs must be an integer from 1 to ${MAX_TIMEOUT_MS}`);
+      }
+      const problem = options.metadata === undefined ? undefined : metadataProblem(options.metadata);
+      if (problem !== undefined) throw new BastionError('BST_ERR_CLIENT_METADATA_INVALID', problem);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const problem = options.metadata === undefined ? undefined : metadataProblem(options.metadata);
-    if (problem !== undefined) throw new BastionError('BST_ERR_CLIENT_METADATA_INVALID', problem);
-    const reply = await withDeadline(timeoutMs, async (signal) => {
-      const retry = options.retry === undefined ? this.options.retry : { ...this.options.retry, ...options.retry };
-      // The registry is read only when the record is needed; a fresh cached entry answers without an await.
-      const found = options.contentType === undefined || retry.retries > 0 ? this.endpointCodecs?.lookup(service, endpoint) : undefined;
-      const record = found instanceof Promise ? await found : found;
-      // An explicit option wins, then the content type the endpoint registered, then the client default.
-      const codec = this.codecs.get(options.contentType ?? record?.codec ?? this.options.contentType);
-      const body = encodeRequest(codec, this.binder.toPlain(request), endpoint);
-      const header = { service, endpoint, contentType: codec.contentType, metadata: options.metadata ?? NO_METADATA, timeoutMs };
-      const idempotent = retry.retries > 0 && record?.idempotent === true;
-      return this.attempts(header, body, signal, retry, idempotent);
+    const sent = withDeadline(timeoutMs, (signal) => this.dispatch(service, endpoint, request, options, timeoutMs, signal));
+    return sent.then((reply) => {
+      if (reply.kind === 'error') throw BastionError.fromWire(reply.error);
+      return decodeBody(this.codecs.get(reply.contentType), reply.body, this.limits, { endpoint, body: 'response' }) as T;
     });
-    if (reply.kind === 'error') throw BastionError.fromWire(reply.error);
-    return decodeBody(this.codecs.get(reply.contentType), reply.body, this.limits, { endpoint, body: 'response' }) as T;
+  }
+
+  private dispatch(service: string, endpoint: string, request: unknown, options: CallOptions, timeoutMs: number, signal: CancelSignal): Promise<Reply> {
+    const retry = options.retry === undefined ? this.options.retry : { ...this.options.retry, ...options.retry };
+    // The registry is read only when the record is needed; a fresh cached entry answers without an await.
+    const found = options.contentType === undefined || retry.retries > 0 ? this.endpointCodecs?.lookup(service, endpoint) : undefined;
+    if (found instanceof Promise) return found.then((record) => this.dispatchTo(record, service, endpoint, request, options, timeoutMs, signal, retry));
+    return this.dispatchTo(found, service, endpoint, request, options, timeoutMs, signal, retry);
+  }
+
+  private dispatchTo(
+    record: EndpointRecord | undefined,
+    service: string,
+    endpoint: string,
+    request: unknown,
+    options: CallOptions,
+    timeoutMs: number,
+    signal: CancelSignal,
+    retry: RetryOptions,
+  ): Promise<Reply> {
+    // An explicit option wins, then the content type the endpoint registered, then the client default.
+    const codec = this.codecs.get(options.contentType ?? record?.codec ?? this.options.contentType);
+    const body = encodeRequest(codec, this.binder.toPlain(request), endpoint);
+    const header = { service, endpoint, contentType: codec.contentType, metadata: hasKeys(options.metadata) ? options.metadata : NO_METADATA, timeoutMs };
+    const idempotent = retry.retries > 0 && record?.idempotent === true;
+    return this.attempts(header, body, signal, retry, idempotent);
   }
 
   /**
@@ -138,19 +168,23 @@ export class RPCClient implements Client {
    * prefers a node not tried yet, and skips nodes whose breaker is open. Resolves with a
    * response; throws the last error.
    */
-  private async attempts(header: RequestHeader, body: Uint8Array, signal: AbortSignal, retry: RetryOptions, idempotent: boolean): Promise<Reply> {
+  private async attempts(header: RequestHeader, body: Uint8Array, signal: CancelSignal, retry: RetryOptions, idempotent: boolean): Promise<Reply> {
     const started = performance.now();
-    const tried = new Set<string>();
+    let tried: Set<string> | undefined;
     let nodeFailure: BastionError | undefined;
     for (let attempt = 1; ; attempt++) {
-      const timeoutMs = Math.max(1, Math.ceil(header.timeoutMs - (performance.now() - started)));
       let failure: BastionError;
       try {
-        const { node, key } = await this.pick(header.service, tried);
-        tried.add(key);
+        // Selector and pool answer from their caches without an await when they can.
+        const picked = this.pick(header.service, tried);
+        const { node, key } = picked instanceof Promise ? await picked : picked;
+        (tried ??= new Set()).add(key);
         try {
-          const connection = await this.connect(header.service, node);
-          const reply = await connection.request({ ...header, timeoutMs }, body, signal);
+          const ready = this.pool.ready(header.service, node);
+          const connection = ready ?? (await this.connect(header.service, node));
+          // The first attempt leaves at once with the caller's whole timeout; a retry carries what is left.
+          const sent = attempt === 1 ? header : { ...header, timeoutMs: Math.max(1, Math.ceil(header.timeoutMs - (performance.now() - started))) };
+          const reply = await connection.request(sent, body, signal);
           if (reply.kind === 'response') {
             this.breakers.success(key);
             return reply;
@@ -175,15 +209,29 @@ export class RPCClient implements Client {
     }
   }
 
-  /** A node for the next attempt: one not tried yet when the selector offers one, never one whose breaker is open. */
-  private async pick(service: string, tried: ReadonlySet<string>): Promise<{ node: ServiceNode; key: string }> {
+  /**
+   * A node for the next attempt: one not tried yet when the selector offers one, never one
+   * whose breaker is open. Answers synchronously while the selector's cache does.
+   */
+  private pick(service: string, tried: ReadonlySet<string> | undefined): { node: ServiceNode; key: string } | Promise<{ node: ServiceNode; key: string }> {
     for (let i = 0; i < PICKS; i++) {
-      const node = await this.selector.select(service);
-      const key = `${service}\u0000${node.host}:${node.port}`;
-      if (tried.has(key) && i < PICKS / 2) continue;
+      const node = this.selector.selectNow?.(service);
+      if (node === undefined) return this.pickAsync(service, tried, i);
+      const key = nodeKey(service, node);
+      if (tried?.has(key) === true && i < PICKS / 2) continue;
       if (this.breakers.allow(key)) return { node, key };
     }
-    throw new BastionError('BST_ERR_CLIENT_CIRCUIT_OPEN', `Every node of ${service} tried is failing; retry after the cool-down`);
+    throw circuitOpen(service);
+  }
+
+  private async pickAsync(service: string, tried: ReadonlySet<string> | undefined, from: number): Promise<{ node: ServiceNode; key: string }> {
+    for (let i = from; i < PICKS; i++) {
+      const node = await this.selector.select(service);
+      const key = nodeKey(service, node);
+      if (tried?.has(key) === true && i < PICKS / 2) continue;
+      if (this.breakers.allow(key)) return { node, key };
+    }
+    throw circuitOpen(service);
   }
 
   private async connect(service: string, node: ServiceNode): Promise<ClientConnection> {
@@ -196,22 +244,34 @@ export class RPCClient implements Client {
   }
 }
 
+function circuitOpen(service: string): BastionError {
+  return new BastionError('BST_ERR_CLIENT_CIRCUIT_OPEN', `Every node of ${service} tried is failing; retry after the cool-down`);
+}
+
 /**
  * Runs `work` with a signal that aborts (cancelling the call on the wire) when the deadline
  * passes; rejects with `408` then even if `work` is still waiting on something that does
  * not watch the signal (a selector, the registry).
  */
-function withDeadline(timeoutMs: number, work: (signal: AbortSignal) => Promise<Reply>): Promise<Reply> {
+function withDeadline(timeoutMs: number, work: (signal: CancelSignal) => Promise<Reply>): Promise<Reply> {
   // One promise settled by whichever comes first, instead of a deadline promise raced
   // against the work inside an async function: three promises fewer per call.
-  const controller = new AbortController();
+  const cancellation = new Cancellation();
   return new Promise<Reply>((resolve, reject) => {
     const timer = setTimeout(() => {
       const error = deadlineExceeded();
-      controller.abort(error);
+      cancellation.abort(error);
       reject(error);
     }, timeoutMs);
-    work(controller.signal).then(
+    let working: Promise<Reply>;
+    try {
+      working = work(cancellation);
+    } catch (error) {
+      clearTimeout(timer);
+      reject(error);
+      return;
+    }
+    working.then(
       (reply) => {
         clearTimeout(timer);
         resolve(reply);
@@ -232,6 +292,12 @@ function encodeRequest(codec: Codec, value: unknown, endpoint: string): Uint8Arr
     if (BastionError.is(error) && error.code < 500) throw error;
     throw new BastionError('BST_ERR_CLIENT_ENCODE', `The request to ${endpoint} cannot be encoded as ${codec.contentType}`, {}, { cause: error });
   }
+}
+
+function hasKeys(value: Readonly<Record<string, string>> | undefined): value is Readonly<Record<string, string>> {
+  if (value === undefined) return false;
+  for (const _key in value) return true;
+  return false;
 }
 
 function ranOut(error: BastionError): boolean {

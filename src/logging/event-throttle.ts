@@ -49,8 +49,9 @@ export class EventThrottle {
    * `onSuppressed`), otherwise how many of this key were suppressed since the last record.
    */
   admit(event: string, parts: readonly string[]): { readonly suppressed: number } | undefined {
-    // JSON quoting keeps parts apart whatever characters a peer or endpoint name holds.
-    const key = JSON.stringify([event, ...parts]);
+    // Each part prefixed with its length keeps parts apart whatever characters a peer or endpoint name holds.
+    let key = `${event.length}:${event}`;
+    for (const part of parts) key += `${part.length}:${part}`;
     const now = this.now();
     const window = this.windows.get(key);
     if (window !== undefined && now - window.start < this.intervalMs) {

@@ -55,18 +55,18 @@ function suppressedField(suppressed: number): LogFields {
 export function securityEventsWrapper(logger: Logger, throttle: EventThrottle = new EventThrottle()): WrapperFactory {
   return (endpoint) => {
     const where = { service: endpoint.service, endpoint: endpoint.endpoint };
-    return async (ctx, next) => {
-      try {
-        return await next();
-      } catch (thrown) {
+    // The refusal is observed, not caught and rethrown: the caller gets the very promise `next()`
+    // returned, and a refusal costs no second throw on its way out.
+    return (ctx, next) => {
+      const result = next();
+      result.then(undefined, (thrown: unknown) => {
         const event = BastionError.is(thrown) ? EVENT_BY_ERROR[thrown.id] : undefined;
-        if (event !== undefined) {
-          const peer = peerFields(ctx);
-          const admitted = throttle.admit(event, [peer.peer, where.service, where.endpoint]);
-          if (admitted !== undefined) logger.warn(event, { ...where, ...peer, ...refusalFields(thrown as BastionError), ...suppressedField(admitted.suppressed) });
-        }
-        throw thrown;
-      }
+        if (event === undefined) return;
+        const peer = peerFields(ctx);
+        const admitted = throttle.admit(event, [peer.peer, where.service, where.endpoint]);
+        if (admitted !== undefined) logger.warn(event, { ...where, ...peer, ...refusalFields(thrown as BastionError), ...suppressedField(admitted.suppressed) });
+      });
+      return result;
     };
   };
 }
@@ -79,18 +79,16 @@ export function securityEventsWrapper(logger: Logger, throttle: EventThrottle = 
  * as `handshake_refused` with `side: 'client'`.)
  */
 export function securityEventsClientWrapper(logger: Logger, throttle: EventThrottle = new EventThrottle()): ClientWrapper {
-  return async (call, next) => {
-    try {
-      return await next();
-    } catch (thrown) {
-      if (BastionError.hasId(thrown, 'BST_ERR_RATELIMIT_EXCEEDED')) {
-        // ':client' is no identity name, so the server's windows of a peer named 'client' stay apart.
-        const admitted = throttle.admit(SECURITY_EVENTS.rateLimited, [':client', call.service, call.endpoint]);
-        if (admitted !== undefined) {
-          logger.debug(SECURITY_EVENTS.rateLimited, { side: 'client', service: call.service, endpoint: call.endpoint, ...refusalFields(thrown), ...suppressedField(admitted.suppressed) });
-        }
+  return (call, next) => {
+    const result = next();
+    result.then(undefined, (thrown: unknown) => {
+      if (!BastionError.hasId(thrown, 'BST_ERR_RATELIMIT_EXCEEDED')) return;
+      // ':client' is no identity name, so the server's windows of a peer named 'client' stay apart.
+      const admitted = throttle.admit(SECURITY_EVENTS.rateLimited, [':client', call.service, call.endpoint]);
+      if (admitted !== undefined) {
+        logger.debug(SECURITY_EVENTS.rateLimited, { side: 'client', service: call.service, endpoint: call.endpoint, ...refusalFields(thrown), ...suppressedField(admitted.suppressed) });
       }
-      throw thrown;
-    }
+    });
+    return result;
   };
 }

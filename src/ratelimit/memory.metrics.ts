@@ -1,6 +1,11 @@
 import { injectable } from 'inversify';
 import type { RateLimitEvent, RateLimitMetrics } from './ratelimit.js';
 
+interface Counter {
+  readonly event: RateLimitEvent;
+  count: number;
+}
+
 /** Which events to count: any field left out matches every value. */
 export type RateLimitEventFilter = Partial<RateLimitEvent>;
 
@@ -12,13 +17,20 @@ export type RateLimitEventFilter = Partial<RateLimitEvent>;
 export class MemoryRateLimitMetrics implements RateLimitMetrics {
   readonly name = 'memory';
   // The number of distinct series is bounded by endpoints × key kinds × outcomes, all fixed at boot.
-  private readonly counters = new Map<string, { readonly event: RateLimitEvent; count: number }>();
+  private readonly counters = new Map<string, Counter>();
+
+  // The wrappers report the same frozen event objects call after call: found without a key string.
+  private readonly byEvent = new WeakMap<RateLimitEvent, Counter>();
 
   record(event: RateLimitEvent): void {
-    const id = `${event.service}\u0000${event.endpoint}\u0000${event.keyKind}\u0000${event.outcome}`;
-    const counter = this.counters.get(id);
-    if (counter === undefined) this.counters.set(id, { event: { ...event }, count: 1 });
-    else counter.count++;
+    let counter = this.byEvent.get(event);
+    if (counter === undefined) {
+      const id = `${event.service}\u0000${event.endpoint}\u0000${event.keyKind}\u0000${event.outcome}`;
+      counter = this.counters.get(id) ?? { event: { ...event }, count: 0 };
+      this.counters.set(id, counter);
+      if (Object.isFrozen(event)) this.byEvent.set(event, counter);
+    }
+    counter.count++;
   }
 
   /** How many recorded events match `filter`. */

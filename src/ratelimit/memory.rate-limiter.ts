@@ -78,6 +78,11 @@ export class MemoryRateLimiter implements RateLimiter {
    * instead of returning a wait that would never end (B21).
    */
   async take(claims: readonly BucketClaim[]): Promise<TakeResult> {
+    return this.takeNow(claims);
+  }
+
+  /** `take`, synchronously: throws instead of rejecting. */
+  takeNow(claims: readonly BucketClaim[]): TakeResult {
     // Every policy is checked before any bucket is made or touched.
     const tables = claims.map(({ policy }) => this.table(policy));
     const buckets = claims.map(({ key, policy }, i) => this.bucket(tables[i] as Map<string, ClockedTokenBucket>, key, policy));

@@ -2,9 +2,11 @@ import { BastionError } from '../errors/bastion-error.js';
 import { rateLimited } from '../errors/factories.js';
 import type { RateLimitPolicy } from '../metadata/models.js';
 import type { CallContext, EndpointDescriptor, HandlerWrapper, Next, WrapperFactory } from '../server/server.js';
+import { cancelSignalOf } from '../server/call-signal.js';
+import { rejection } from '../server/wrapper.js';
 import { rateLimitPolicyProblem } from './options.js';
-import type { BucketClaim, RateLimiter, RateLimitMetrics, RateLimitOutcome, TakeResult } from './ratelimit.js';
-import { WaitQueue } from './wait-queue.js';
+import { RATE_LIMIT_OUTCOMES, type BucketClaim, type RateLimitEvent, type RateLimiter, type RateLimitMetrics, type RateLimitOutcome, type TakeResult } from './ratelimit.js';
+import { abortReason, WaitQueue } from './wait-queue.js';
 
 type KeyOf = (ctx: CallContext) => string;
 
@@ -89,23 +91,47 @@ export function rateLimitWrapper(limiter: RateLimiter, metrics?: RateLimitMetric
     // The most specific policy (the method's, else the class's) decides whether calls wait.
     const { mode, maxWaitMs } = policies[policies.length - 1] as RateLimitPolicy;
     const wait = mode === 'wait';
-    const report = (outcome: RateLimitOutcome) => metrics?.record({ service: endpoint.service, endpoint: endpoint.endpoint, keyKind, outcome });
+    // One frozen event per outcome, made here: a call reports the same object every time.
+    const events = Object.fromEntries(
+      RATE_LIMIT_OUTCOMES.map((outcome) => [outcome, Object.freeze({ service: endpoint.service, endpoint: endpoint.endpoint, keyKind, outcome })]),
+    ) as Record<RateLimitOutcome, RateLimitEvent>;
+    const report = (outcome: RateLimitOutcome) => metrics?.record(events[outcome]);
+    const takeNow = wait ? undefined : limiter.takeNow?.bind(limiter);
+    if (takeNow !== undefined) {
+      // Nothing waits and nothing is awaited, so nothing can abort between the check and the take.
+      return (ctx: CallContext, next: Next) => {
+        const signal = cancelSignalOf(ctx);
+        if (signal.aborted) {
+          report('abandoned');
+          return rejection(abortReason(signal));
+        }
+        let result: TakeResult;
+        try {
+          result = takeNow(claimsOf(ctx));
+        } catch (error) {
+          return rejection(error);
+        }
+        report(result.allowed ? 'allowed' : 'rejected');
+        return result.allowed ? next() : rejection(rateLimited(result.retryAfterMs));
+      };
+    }
     return async (ctx: CallContext, next: Next) => {
       const claims = claimsOf(ctx);
+      const signal = cancelSignalOf(ctx);
       // Waiting past the caller's own deadline would spend tokens on a call nobody awaits.
       const waitMs = ctx.timeoutMs > 0 ? Math.min(maxWaitMs, ctx.timeoutMs) : maxWaitMs;
       let result: TakeResult;
       try {
         // A call whose caller cancelled or went away leaves the line at once (attack F3).
-        result = await queue.take(claims, wait, waitMs, ctx.signal);
+        result = await queue.take(claims, wait, waitMs, signal);
       } catch (error) {
-        if (ctx.signal.aborted) report('abandoned');
+        if (signal.aborted) report('abandoned');
         throw error;
       }
-      if (ctx.signal.aborted) {
+      if (signal.aborted) {
         // Abandoned while its tokens were being taken: they stay spent, but the handler does not run.
         report('abandoned');
-        throw ctx.signal.reason as Error;
+        throw signal.reason as Error;
       }
       report(result.allowed ? 'allowed' : 'rejected');
       if (!result.allowed) throw rateLimited(result.retryAfterMs);

@@ -27,12 +27,20 @@ export interface RateLimiter {
   readonly name: string;
   /** Takes each claim's `policy.cost` from its bucket, atomically; a refused call takes none (B21). */
   take(claims: readonly BucketClaim[]): Promise<TakeResult>;
+  /**
+   * The same as `take`, answered synchronously; only limiters that need no I/O have it
+   * (the in-memory one), so a call that is not queued costs no promise.
+   */
+  takeNow?(claims: readonly BucketClaim[]): TakeResult;
   /** Releases connections to a shared store, if any. Safe to call twice. */
   close?(): Promise<void>;
 }
 
 /** What a wrapper decided for one call; `abandoned`: its caller cancelled or went away while it waited. */
 export type RateLimitOutcome = 'allowed' | 'rejected' | 'shed' | 'abandoned';
+
+/** Every outcome, in a fixed order. */
+export const RATE_LIMIT_OUTCOMES: readonly RateLimitOutcome[] = Object.freeze(['allowed', 'rejected', 'shed', 'abandoned']);
 
 /** One decision, as reported to RateLimitMetrics. */
 export interface RateLimitEvent {

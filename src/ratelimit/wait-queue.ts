@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../transport/cancellation.js';
 import { SYSTEM_CLOCK, type Clock } from './clock.js';
 import type { BucketClaim, RateLimiter, TakeResult } from './ratelimit.js';
 
@@ -46,7 +47,7 @@ export class WaitQueue {
    * Takes the claims now (`wait` false), or queues for them in the line of their keys.
    * Rejects with `signal.reason`, taking nothing, if `signal` is or becomes aborted first.
    */
-  take(claims: readonly BucketClaim[], wait: boolean, maxWaitMs: number, signal?: AbortSignal): Promise<TakeResult> {
+  take(claims: readonly BucketClaim[], wait: boolean, maxWaitMs: number, signal?: CancelSignal): Promise<TakeResult> {
     if (wait) return this.acquire(claims.map((c) => c.key).join('\u0000'), claims, maxWaitMs, signal);
     return signal?.aborted === true ? Promise.reject(abortReason(signal)) : this.limiter.take(claims);
   }
@@ -55,7 +56,7 @@ export class WaitQueue {
    * Resolves when the claims were taken, or with a refusal once `maxWaitMs` cannot be met;
    * rejects with `signal.reason` as soon as `signal` aborts, and the waiter leaves the line.
    */
-  acquire(lineKey: string, claims: readonly BucketClaim[], maxWaitMs: number, signal?: AbortSignal): Promise<TakeResult> {
+  acquire(lineKey: string, claims: readonly BucketClaim[], maxWaitMs: number, signal?: CancelSignal): Promise<TakeResult> {
     if (signal?.aborted === true) return Promise.reject(abortReason(signal));
     let line = this.lines.get(lineKey);
     if (line === undefined) this.lines.set(lineKey, (line = { waiters: [], queued: new Map(), retry: undefined, busy: false, lastRetryAfterMs: 1 }));
@@ -66,7 +67,7 @@ export class WaitQueue {
       return Promise.resolve(refused(leastWaitMs));
     }
     return new Promise<TakeResult>((resolve, reject) => {
-      const onAbort = () => this.leave(lineKey, owner, waiter, abortReason(signal as AbortSignal));
+      const onAbort = () => this.leave(lineKey, owner, waiter, abortReason(signal as CancelSignal));
       const waiter: Waiter = {
         claims,
         deadline: this.clock.now() + maxWaitMs,
@@ -144,7 +145,7 @@ export class WaitQueue {
 }
 
 // A signal aborted without a reason still refuses the call with an Error, never a bare value.
-function abortReason(signal: AbortSignal): Error {
+export function abortReason(signal: CancelSignal): Error {
   const reason: unknown = signal.reason;
   return reason instanceof Error ? reason : new Error('The call was abandoned');
 }

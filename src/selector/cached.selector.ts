@@ -29,6 +29,11 @@ export abstract class CachedSelector implements Selector {
     return this.pick(await this.cache.get(service, filter));
   }
 
+  selectNow(service: string, filter?: NodeFilter): ServiceNode | undefined {
+    const list = this.cache.peek(service, filter);
+    return list === undefined ? undefined : this.pick(list);
+  }
+
   markFailed(service: string, node: ServiceNode): void {
     this.cache.markFailed(service, node);
   }

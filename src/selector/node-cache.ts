@@ -23,10 +23,30 @@ interface Entry {
   expiresAt: number;
   /** Round-robin cursors, one per filter, so filtered and unfiltered calls each rotate fairly. */
   readonly cursors: Map<string, number>;
+  /** The node lists handed out, one per filter, built on first use and dropped when the candidates change. */
+  lists: Map<string, CachedList> | undefined;
+}
+
+/** A node list whose round-robin cursor lives in its service's entry, so it survives a refresh. */
+class CachedList implements NodeList {
+  constructor(
+    readonly nodes: readonly ServiceNode[],
+    private readonly cursors: Map<string, number>,
+    private readonly key: string,
+  ) {}
+
+  get cursor(): number {
+    return this.cursors.get(this.key) ?? Math.floor(Math.random() * this.nodes.length);
+  }
+
+  set cursor(value: number) {
+    this.cursors.set(this.key, value);
+  }
 }
 
 // Each watched service costs a watcher; past this many the least recent stop being watched.
 const MAX_WATCHED = 256;
+const MAX_LISTS = 64;
 
 /**
  * NodeCache keeps the node list of each service for a short time (go-micro's
@@ -48,27 +68,24 @@ export class NodeCache {
 
   /** The nodes of `service` passing `filter`; throws a `503` BastionError when there is none. */
   async get(service: string, filter?: NodeFilter): Promise<NodeList> {
+    return this.peek(service, filter) ?? listOf(service, await this.refresh(service), filter);
+  }
+
+  /**
+   * `get` without waiting: the list while the cached entry is fresh (throwing the same `503`
+   * when no node passes the filter), `undefined` when the registry must be read first.
+   */
+  peek(service: string, filter?: NodeFilter): NodeList | undefined {
     const entry = this.entries.get(service);
-    const fresh = entry !== undefined && entry.expiresAt > this.clock.now() ? entry : await this.refresh(service);
-    const nodes = filter === undefined ? fresh.candidates.map((c) => c.node) : fresh.candidates.filter((c) => matches(c, filter)).map((c) => c.node);
-    if (nodes.length === 0) throw noNodes(service);
-    const key = filter === undefined ? '' : JSON.stringify([filter.version, Object.entries(filter.metadata ?? {}).sort()]);
-    const cursors = fresh.cursors;
-    return {
-      nodes,
-      get cursor() {
-        return cursors.get(key) ?? Math.floor(Math.random() * nodes.length);
-      },
-      set cursor(value: number) {
-        cursors.set(key, value);
-      },
-    };
+    return entry !== undefined && entry.expiresAt > this.clock.now() ? listOf(service, entry, filter) : undefined;
   }
 
   /** Leaves `node` out of the list of `service` until the next read of the registry. */
   markFailed(service: string, node: ServiceNode): void {
     const entry = this.entries.get(service);
-    if (entry !== undefined) entry.candidates = entry.candidates.filter((c) => c.node.id !== node.id);
+    if (entry === undefined) return;
+    entry.candidates = entry.candidates.filter((c) => c.node.id !== node.id);
+    entry.lists = undefined;
   }
 
   /** Stops every watcher. */
@@ -96,7 +113,7 @@ export class NodeCache {
       }
     }
     const previous = this.entries.get(service);
-    const entry: Entry = { candidates: [...byId.values()], expiresAt: this.clock.now() + this.ttlMs, cursors: previous?.cursors ?? new Map() };
+    const entry: Entry = { candidates: [...byId.values()], expiresAt: this.clock.now() + this.ttlMs, cursors: previous?.cursors ?? new Map(), lists: undefined };
     // Unknown services are not kept, so asking for made-up names cannot grow the cache.
     if (entry.candidates.length === 0) {
       this.entries.delete(service);
@@ -125,6 +142,24 @@ export class NodeCache {
     this.watchers.get(service)?.close();
     this.watchers.delete(service);
   }
+}
+
+function listOf(service: string, entry: Entry, filter: NodeFilter | undefined): NodeList {
+  const key = filter === undefined ? '' : JSON.stringify([filter.version, Object.entries(filter.metadata ?? {}).sort()]);
+  let list = entry.lists?.get(key);
+  if (list === undefined) {
+    const candidates = filter === undefined ? entry.candidates : entry.candidates.filter((c) => matches(c, filter));
+    list = new CachedList(
+      candidates.map((c) => c.node),
+      entry.cursors,
+      key,
+    );
+    // Bounded like the cursors: a handful of filters per service in practice.
+    if (entry.lists === undefined || entry.lists.size >= MAX_LISTS) entry.lists = new Map();
+    entry.lists.set(key, list);
+  }
+  if (list.nodes.length === 0) throw noNodes(service);
+  return list;
 }
 
 function matches(candidate: Candidate, filter: NodeFilter): boolean {

@@ -9,6 +9,11 @@ export interface Selector {
   readonly name: string;
   /** A node of `service` passing `filter`; throws a `503` BastionError when there is none. */
   select(service: string, filter?: NodeFilter): Promise<ServiceNode>;
+  /**
+   * `select` answered from the selector's cache, without waiting: `undefined` when it would
+   * have to read the registry first (then call `select`); throws what `select` would reject with.
+   */
+  selectNow?(service: string, filter?: NodeFilter): ServiceNode | undefined;
   /** Tells the selector a node failed, so it is skipped until the registry lists it again. */
   markFailed(service: string, node: ServiceNode): void;
   /** Stops watching the registry; safe to call twice. */

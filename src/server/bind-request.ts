@@ -5,8 +5,12 @@ import { badRequest } from '../errors/factories.js';
 import type { Binder } from '../validation/validation.js';
 import type { EndpointDescriptor } from './server.js';
 
-/** Turns the bytes of one call or message into the validated request its handler takes. */
-export type RequestBinding = (contentType: string, body: Uint8Array) => Promise<unknown>;
+/**
+ * Turns the bytes of one call or message into the validated request its handler takes:
+ * the value itself when it could be checked synchronously, a promise of it otherwise. It
+ * throws (never rejects) for a body refused before validation.
+ */
+export type RequestBinding = (contentType: string, body: Uint8Array) => unknown;
 
 /**
  * The one decode-and-validate path of handlers and subscribers alike: the content type
@@ -18,11 +22,12 @@ export function requestBinding(endpoint: EndpointDescriptor, codecs: CodecLookup
   const codec = codecs.get(endpoint.codec);
   const dto = endpoint.request;
   const context = { endpoint: endpoint.endpoint, body: 'request' } as const;
-  return async (contentType, body) => {
+  return (contentType, body) => {
     const sameCodec = contentType === codec.contentType || (codecs.has(contentType) && codecs.get(contentType) === codec);
     if (!sameCodec) throw new BastionError('BST_ERR_CODEC_UNSUPPORTED', `${endpoint.endpoint} accepts ${codec.contentType} only`);
     const plain = decodeBody(codec, body, limits, context);
-    return dto === undefined ? refuseBody(plain) : binder.toInstance(dto, plain);
+    if (dto === undefined) return refuseBody(plain);
+    return binder.bindNow === undefined ? binder.toInstance(dto, plain) : binder.bindNow(dto, plain);
   };
 }
 

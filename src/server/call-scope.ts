@@ -12,7 +12,7 @@ export function currentCall(): CallContext | undefined {
   return scope.getStore();
 }
 
-/** Runs `work` with `ctx` as the current call. */
-export function withCall<T>(ctx: CallContext, work: () => T): T {
-  return scope.run(ctx, work);
+/** Runs `work(ctx)` with `ctx` as the current call. */
+export function withCall<C extends CallContext, T>(ctx: C, work: (ctx: C) => T): T {
+  return scope.run(ctx, work, ctx);
 }

@@ -1,36 +1,66 @@
-import { BastionError } from '../errors/bastion-error.js';
 import { deadlineExceeded } from '../errors/factories.js';
+import { Cancellation, type CancelSignal } from '../transport/cancellation.js';
 import { MAX_TIMEOUT_MS } from '../transport/transport.js';
 
-/** The abort signal and remaining time of one call being served. */
-export interface CallSignal {
-  /** Aborts with a BastionError: `408` when the deadline passes, `503` when the client cancels or goes away. */
-  readonly signal: AbortSignal;
-  /** Milliseconds left before the deadline; `Infinity` when the call has none. */
-  remainingMs(): number;
-  /** Stops the deadline timer once the call is answered. */
-  dispose(): void;
+function expire(cancellation: Cancellation): void {
+  cancellation.abort(deadlineExceeded());
 }
 
 /**
- * Starts the clock of one call: `timeoutMs` is the time left when the client sent it
- * (0 = none), clamped to what a timer can hold (attack F6). `cancelled`, when given, is
- * the transport's signal that the client cancelled the call or the connection closed.
+ * The clock of one call being served: `timeoutMs` is the time left when the client sent it
+ * (0 = none), clamped to what a timer can hold (attack F6); `cancelled`, when given, is the
+ * transport's signal that the client cancelled the call or went away. The cancellation aborts
+ * with a `408` BastionError at the deadline, or with the transport's `503`.
  */
-export function startCallSignal(timeoutMs: number, cancelled?: AbortSignal): CallSignal {
-  const controller = new AbortController();
-  const deadlineAt = timeoutMs > 0 ? performance.now() + Math.min(timeoutMs, MAX_TIMEOUT_MS) : Infinity;
-  // Unref'd: an open connection keeps a server alive, a pending deadline alone must not.
-  const timer = timeoutMs > 0 ? setTimeout(() => controller.abort(deadlineExceeded()), Math.min(timeoutMs, MAX_TIMEOUT_MS)).unref() : undefined;
-  const onCancel = () => controller.abort(new BastionError('BST_ERR_TRANSPORT_CLOSED', 'The client cancelled the call'));
-  if (cancelled?.aborted === true) onCancel();
-  else cancelled?.addEventListener('abort', onCancel, { once: true });
-  return {
-    signal: controller.signal,
-    remainingMs: () => Math.max(0, deadlineAt - performance.now()),
-    dispose: () => {
-      clearTimeout(timer);
-      cancelled?.removeEventListener('abort', onCancel);
-    },
-  };
+export class CallSignal {
+  /** What the framework's own wrappers listen to; `signal` is its AbortSignal, built only when read. */
+  readonly cancellation = new Cancellation();
+  private readonly deadlineAt: number;
+  private readonly timer: NodeJS.Timeout | undefined;
+
+  constructor(timeoutMs: number, cancelled?: CancelSignal) {
+    const { cancellation } = this;
+    if (timeoutMs > 0) {
+      const ms = Math.min(timeoutMs, MAX_TIMEOUT_MS);
+      this.deadlineAt = performance.now() + ms;
+      // Unref'd: an open connection keeps a server alive, a pending deadline alone must not.
+      this.timer = setTimeout(expire, ms, cancellation).unref();
+    } else {
+      this.deadlineAt = Infinity;
+      this.timer = undefined;
+    }
+    if (cancelled === undefined) return;
+    if (cancelled.aborted) cancellation.abort(cancelled.reason);
+    // Not removed at dispose: the transport's signal belongs to this call alone, and a handler
+    // still running after its `408` should still learn that the client went away.
+    else cancelled.addEventListener('abort', () => cancellation.abort(cancelled.reason));
+  }
+
+  /** Aborts when the deadline passes (reason: a `408` BastionError) or the client cancels or disconnects (a `503`). */
+  get signal(): AbortSignal {
+    return this.cancellation.signal;
+  }
+
+  /** Milliseconds left before the deadline; `Infinity` when the call has none. */
+  remainingMs(): number {
+    return Math.max(0, this.deadlineAt - performance.now());
+  }
+
+  /** Stops the deadline timer once the call is answered. */
+  dispose(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+  }
+}
+
+/** Starts the clock of one call (see `CallSignal`). */
+export function startCallSignal(timeoutMs: number, cancelled?: CancelSignal): CallSignal {
+  return new CallSignal(timeoutMs, cancelled);
+}
+
+/**
+ * The cheapest signal of a call for the framework's own wrappers: the call's cancellation when
+ * the server built the context, else the context's `signal` (a subscriber's, a test's).
+ */
+export function cancelSignalOf(ctx: { readonly signal: AbortSignal }): CancelSignal {
+  return ctx instanceof CallSignal ? ctx.cancellation : ctx.signal;
 }

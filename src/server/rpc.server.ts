@@ -14,25 +14,18 @@ import type { Binder } from '../validation/validation.js';
 import type { ServerOptions } from './options.js';
 import { HEALTH_ENDPOINT, type CallContext, type EndpointDescriptor, type HealthReport, type Server, type ServerAddress, type ServiceClass, type WrapperFactory } from './server.js';
 import { withCall } from './call-scope.js';
-import { startCallSignal } from './call-signal.js';
+import { ServedCall } from './served-call.js';
 import { requestBinding } from './bind-request.js';
-import { compose, type Terminal } from './wrapper.js';
+import { compose, rejection, type Terminal } from './wrapper.js';
 
 /** Resolves the instance of a service class (from the container). */
 export type ServiceResolver = (cls: ServiceClass) => object;
-
-interface ServerCall extends CallContext {
-  readonly body: Uint8Array;
-  readonly contentType: string;
-  /** The transport's hook for work that outlives the reply (see `InboundCall.holdUntil`). */
-  readonly holdUntil?: (work: Promise<unknown>) => void;
-}
 
 type Handler = (request: unknown, ctx: CallContext) => unknown;
 
 interface Route {
   readonly endpoint: EndpointDescriptor;
-  readonly run: Terminal<ServerCall>;
+  readonly run: Terminal<ServedCall>;
 }
 
 /**
@@ -139,22 +132,37 @@ export class RPCServer implements Server {
     const { validateResponses } = this.options;
     const instance = this.resolve(endpoint.serviceClass) as Record<string, Handler>;
     const method = instance[endpoint.method] as Handler;
-    const terminal: Terminal<ServerCall> = async (ctx) => {
-      const request = await bindRequest(ctx.contentType, ctx.body);
-      const result: unknown = await method.call(instance, request, ctx);
-      if (validateResponses) await this.checkResponse(endpoint, result);
-      return binder.toPlain(result);
+    const { toPlain } = binder;
+    const answer = validateResponses
+      ? async (result: unknown) => {
+          const value = await result;
+          await this.checkResponse(endpoint, value);
+          return toPlain.call(binder, value);
+        }
+      : (result: unknown) => (isThenable(result) ? Promise.resolve(result).then((value) => toPlain.call(binder, value)) : toPlain.call(binder, result));
+    const handle = (request: unknown, ctx: ServedCall): unknown => answer(method.call(instance, request, ctx));
+    // Synchronous as far as the request binding and the handler are: a call whose validation and
+    // handler need no await costs one promise here, not four.
+    const terminal: Terminal<ServedCall> = (ctx) => {
+      try {
+        const request = bindRequest(ctx.contentType, ctx.body);
+        const result = isThenable(request) ? Promise.resolve(request).then((value) => handle(value, ctx)) : handle(request, ctx);
+        return Promise.resolve(result);
+      } catch (error) {
+        return rejection(error);
+      }
     };
     let services = this.routes.get(endpoint.service);
     if (services === undefined) this.routes.set(endpoint.service, (services = new Map()));
     // The deadline answers 408 while the handler may still run: the transport holds the call's id
     // and in-flight slot until the handler itself settles (attack F3).
-    const chain = compose(wrappers, (ctx: ServerCall) => {
+    const chain = compose(wrappers, (ctx: ServedCall) => {
       const work = terminal(ctx);
       ctx.holdUntil?.(work);
       return work;
     });
-    services.set(endpoint.endpoint, { endpoint, run: async (ctx) => encodeBody(codec, await chain(ctx), responseBody) });
+    const encode = (value: unknown) => encodeBody(codec, value, responseBody);
+    services.set(endpoint.endpoint, { endpoint, run: (ctx) => chain(ctx).then(encode) });
   }
 
   /** Development mode: a handler result failing its own DTO constraints is a `500` and one log line naming the fields. */
@@ -180,20 +188,9 @@ export class RPCServer implements Server {
     if (header.endpoint === HEALTH_ENDPOINT && this.routes.has(header.service)) return this.health(header);
     const route = this.routes.get(header.service)?.get(header.endpoint);
     if (route === undefined) return { kind: 'error', error: notFound(`${header.service}/${header.endpoint}`).toWire() };
-    const clock = startCallSignal(header.timeoutMs, call.cancelled);
+    const ctx = new ServedCall(route.endpoint, call);
     try {
-      const ctx = {
-        endpoint: route.endpoint,
-        peer: call.peer,
-        metadata: header.metadata,
-        timeoutMs: header.timeoutMs,
-        signal: clock.signal,
-        remainingMs: clock.remainingMs,
-        body: call.body,
-        contentType: header.contentType,
-        holdUntil: call.holdUntil,
-      };
-      const body = (await withCall(ctx, () => route.run(ctx))) as Uint8Array;
+      const body = (await withCall(ctx, route.run)) as Uint8Array;
       return { kind: 'response', contentType: route.endpoint.codec, body };
     } catch (thrown) {
       const error = forwardable(thrown);
@@ -203,9 +200,14 @@ export class RPCServer implements Server {
       }
       return { kind: 'error', error: error.toWire() };
     } finally {
-      clock.dispose();
+      ctx.dispose();
     }
   };
+}
+
+/** A promise or any other thenable a handler may return; `await` would wait on either. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /** Text for the log about whatever a handler threw; never throws itself, whatever was thrown. */

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { BastionError } from '../errors/bastion-error.js';
+import type { CancelSignal } from './cancellation.js';
 import { FrameSocket } from './frame-socket.js';
 import { encodeFrame, malformedFrame, MAX_CALL_ID, type Frame } from './framing.js';
 import type { ClientConnection, Reply, RequestHeader, TransportOptions } from './transport.js';
@@ -8,8 +9,15 @@ import type { ClientConnection, Reply, RequestHeader, TransportOptions } from '.
 export const CLIENT_CLOSE_GRACE_MS = 1_000;
 
 interface PendingCall {
-  resolve(reply: Reply): void;
-  reject(error: BastionError): void;
+  readonly resolve: (reply: Reply) => void;
+  readonly reject: (error: BastionError) => void;
+  /** The caller's signal and this call's listener on it, removed when the call settles. */
+  readonly signal: CancelSignal | undefined;
+  readonly onAbort: (() => void) | undefined;
+}
+
+function settled(call: PendingCall): void {
+  if (call.onAbort !== undefined) call.signal?.removeEventListener('abort', call.onAbort);
 }
 
 function transportClosed(detail?: string): BastionError {
@@ -50,7 +58,7 @@ export class TLSClientConnection implements ClientConnection {
   }
 
   /** Sends one request and resolves with its reply; a body over the frame limit is refused unsent. */
-  request(header: RequestHeader, body: Uint8Array, signal?: AbortSignal): Promise<Reply> {
+  request(header: RequestHeader, body: Uint8Array, signal?: CancelSignal): Promise<Reply> {
     // The server never saw it, so the client may retry it elsewhere whatever the endpoint.
     if (this.goingAway && !this.isClosed) return Promise.reject(new BastionError('BST_ERR_SERVER_SHUTTING_DOWN'));
     if (this.closed) return Promise.reject(transportClosed());
@@ -63,22 +71,17 @@ export class TLSClientConnection implements ClientConnection {
       return Promise.reject(error);
     }
     return new Promise<Reply>((resolve, reject) => {
-      if (signal === undefined) {
-        this.pending.set(callId, { resolve, reject });
-      } else {
+      let onAbort: (() => void) | undefined;
+      if (signal !== undefined) {
         // The server is told, so it aborts the handler's signal and sends no reply.
-        const onAbort = () => {
+        onAbort = () => {
           if (!this.pending.delete(callId)) return;
           if (!this.closed) this.frames.send({ kind: 'cancel', callId, body: new Uint8Array(0) });
           reject(signal.reason as Error);
         };
-        signal.addEventListener('abort', onAbort, { once: true });
-        const done = () => signal.removeEventListener('abort', onAbort);
-        this.pending.set(callId, {
-          resolve: (reply) => (done(), resolve(reply)),
-          reject: (error) => (done(), reject(error)),
-        });
+        signal.addEventListener('abort', onAbort);
       }
+      this.pending.set(callId, { resolve, reject, signal, onAbort });
       this.frames.write(bytes);
     });
   }
@@ -122,6 +125,7 @@ export class TLSClientConnection implements ClientConnection {
     const call = this.pending.get(callId);
     if (call === undefined) return;
     this.pending.delete(callId);
+    settled(call);
     call.resolve(reply);
     if (this.goingAway && this.pending.size === 0) void this.close();
   }
@@ -160,7 +164,10 @@ export class TLSClientConnection implements ClientConnection {
   private onClose(reason: BastionError | undefined): void {
     this.isClosed = true;
     const error = reason !== undefined && reason.id === 'BST_ERR_TRANSPORT_CLOSED' ? reason : transportClosed(reason?.detail);
-    for (const call of this.pending.values()) call.reject(error);
+    for (const call of this.pending.values()) {
+      settled(call);
+      call.reject(error);
+    }
     this.pending.clear();
   }
 }

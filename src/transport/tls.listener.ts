@@ -5,6 +5,7 @@ import { toBastionError, unavailable } from '../errors/factories.js';
 import { SECURITY_EVENTS, handshakeRefusedReason, type Logger } from '../logging/logger.js';
 import type { PeerInfo } from '../security/security.js';
 import { FrameSocket } from './frame-socket.js';
+import { Cancellation } from './cancellation.js';
 import { malformedFrame, type Frame } from './framing.js';
 import { DEFAULT_DRAIN_MS } from './options.js';
 import type { CallHandler, Listener, Reply, TransportOptions } from './transport.js';
@@ -19,11 +20,11 @@ interface Session {
   readonly frames: FrameSocket;
   readonly peer: PeerInfo;
   /**
-   * Calls running on this connection, by id; each controller aborts when the client cancels
+   * Calls running on this connection, by id; each cancellation aborts when the client cancels
    * it or disconnects. An id stays here until its handler really finished, even after its
    * reply (a `408`) left, so reusing the id cannot start a second handler (attack F3).
    */
-  readonly calls: Map<number, AbortController>;
+  readonly calls: Map<number, Cancellation>;
   /** Resolves when the connection closed, by either side. */
   readonly gone: Promise<void>;
 }
@@ -180,7 +181,7 @@ export class TLSListener implements Listener {
       socket.destroy();
       return;
     }
-    const calls = new Map<number, AbortController>();
+    const calls = new Map<number, Cancellation>();
     let markGone: () => void = () => {};
     const session: Session = {
       peer,
@@ -203,7 +204,10 @@ export class TLSListener implements Listener {
           onFrame: (frame) => this.onFrame(session, frame),
           onClose: () => {
             this.sessions.delete(session);
-            for (const controller of calls.values()) controller.abort();
+            if (calls.size > 0) {
+              const gone = new BastionError('BST_ERR_TRANSPORT_CLOSED', 'The client went away');
+              for (const cancellation of calls.values()) cancellation.abort(gone);
+            }
             markGone();
           },
         },
@@ -224,15 +228,15 @@ export class TLSListener implements Listener {
         } else if (session.calls.size >= this.options.maxInFlightPerConnection || this.running >= this.options.maxInFlight) {
           this.shed(session, frame);
         } else {
-          const controller = new AbortController();
-          session.calls.set(frame.callId, controller);
+          const cancellation = new Cancellation();
+          session.calls.set(frame.callId, cancellation);
           this.running += 1;
-          void this.invoke(session, frame, controller);
+          void this.invoke(session, frame, cancellation);
         }
         return;
       }
       case 'cancel':
-        session.calls.get(frame.callId)?.abort();
+        session.calls.get(frame.callId)?.abort(new BastionError('BST_ERR_TRANSPORT_CLOSED', 'The client cancelled the call'));
         return;
       case 'ping':
         session.frames.send({ kind: 'pong', callId: frame.callId, body: frame.body });
@@ -254,7 +258,7 @@ export class TLSListener implements Listener {
     this.reply(session, frame.callId, { kind: 'error', error: error.toWire() });
   }
 
-  private async invoke(session: Session, frame: Frame & { kind: 'request' }, controller: AbortController): Promise<void> {
+  private async invoke(session: Session, frame: Frame & { kind: 'request' }, cancellation: Cancellation): Promise<void> {
     const held: Promise<unknown>[] = [];
     try {
       let reply: Reply;
@@ -263,14 +267,14 @@ export class TLSListener implements Listener {
           header: frame.header,
           body: frame.body,
           peer: session.peer,
-          cancelled: controller.signal,
+          cancelled: cancellation,
           holdUntil: (work) => held.push(work),
         });
       } catch (error) {
         this.logger.error('transport_handler_threw', { endpoint: frame.header.endpoint });
         reply = { kind: 'error', error: toBastionError(error).toWire() };
       }
-      if (!controller.signal.aborted) this.reply(session, frame.callId, reply);
+      if (!cancellation.aborted) this.reply(session, frame.callId, reply);
       if (held.length > 0) await Promise.allSettled(held);
     } finally {
       session.calls.delete(frame.callId);

@@ -5,6 +5,7 @@
  */
 import type { WireError } from '../errors/bastion-error.js';
 import type { PeerInfo, TLSMaterial } from '../security/security.js';
+import type { CancelSignal } from './cancellation.js';
 
 /** The longest call timeout honoured: a Node timer cannot hold more (a longer one fires at once). */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
@@ -27,8 +28,8 @@ export interface InboundCall {
   readonly header: RequestHeader;
   readonly body: Uint8Array;
   readonly peer: PeerInfo;
-  /** Aborts when the client cancels this call (a `cancel` frame) or its connection closes. */
-  readonly cancelled?: AbortSignal;
+  /** Aborts (reason: a `503` BastionError) when the client cancels this call (a `cancel` frame) or its connection closes. */
+  readonly cancelled?: CancelSignal;
   /**
    * Reports work of this call that may outlive its reply (a handler still running after its
    * deadline answered `408`): the transport keeps the call id and its in-flight slot until it settles.
@@ -68,7 +69,7 @@ export interface ClientConnection {
    * `signal` aborts, the call is cancelled (the server is told, if the transport can) and
    * the promise rejects with the signal's reason.
    */
-  request(header: RequestHeader, body: Uint8Array, signal?: AbortSignal): Promise<Reply>;
+  request(header: RequestHeader, body: Uint8Array, signal?: CancelSignal): Promise<Reply>;
   /**
    * Sends a keep-alive ping and resolves on its pong; when none comes within `timeoutMs`
    * the peer is taken for dead: the connection is destroyed and its calls fail.

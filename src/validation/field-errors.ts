@@ -16,7 +16,7 @@ const MAX_CONSTRAINT_LENGTH = 200;
 
 /** One field error with a single constraint, `name: message`. */
 export function fieldError(path: string, name: string, message: string): FieldError {
-  return { path: path === '' ? BODY_PATH : path, constraints: [describe(name, message)] };
+  return { path: path === '' ? BODY_PATH : path, constraints: [constraintText(name, message)] };
 }
 
 /** Appends `segment` to a dotted path, truncating a segment too long to echo. */
@@ -34,7 +34,7 @@ export function toFieldErrors(errors: readonly ValidationError[]): FieldError[] 
     const { error, parent } = pending.pop() as { error: ValidationError; parent: string };
     const path = joinPath(parent, error.property);
     if (error.constraints !== undefined) {
-      const constraints = Object.entries(error.constraints).map(([name, message]) => describe(name, message));
+      const constraints = Object.entries(error.constraints).map(([name, message]) => constraintText(name, message));
       fields.push({ path: path === '' ? BODY_PATH : path, constraints });
     }
     const children = error.children ?? [];
@@ -60,7 +60,8 @@ export function mergeFieldErrors(...lists: readonly (readonly FieldError[])[]): 
   return Array.from(byPath, ([path, constraints]) => ({ path, constraints }));
 }
 
-function describe(name: string, message: string): string {
+/** `name: message`, truncated to a length safe to echo. */
+export function constraintText(name: string, message: string): string {
   const text = `${name}: ${message}`;
   return text.length > MAX_CONSTRAINT_LENGTH ? `${text.slice(0, MAX_CONSTRAINT_LENGTH)}…` : text;
 }

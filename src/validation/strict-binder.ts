@@ -5,6 +5,9 @@ import type { FieldError } from '../errors/bastion-error.js';
 import { injectable } from 'inversify';
 import { badRequest } from '../errors/factories.js';
 import type { DtoClass } from '../metadata/models.js';
+import { bindCompiled } from './compiled-binding.js';
+import { compiledPlanFor, type CompiledPlan } from './compiled-plan.js';
+import { validateCompiled } from './compiled-validation.js';
 import { checkShape, planGraph } from './dto-plan.js';
 import { BODY_PATH, fieldError, mergeFieldErrors, toFieldErrors } from './field-errors.js';
 import { validateNow } from './run-validation.js';
@@ -35,7 +38,9 @@ const RESPONSE_VALIDATOR_OPTIONS: Readonly<ValidatorOptions> = Object.freeze({
  * StrictBinder binds decoded bodies to DTO classes with class-transformer and
  * class-validator under strict options, and refuses what those libraries let through:
  * non-plain input, a result that is not exactly an instance of the DTO (B01) and nested
- * values of the wrong shape (B04). See docs/security/codecs.md.
+ * values of the wrong shape (B04). A DTO compiled at `prepare` (compiled-plan.ts) is bound
+ * and checked without the libraries' per-call machinery, with the same answer.
+ * See docs/security/codecs.md.
  */
 @injectable()
 export class StrictBinder implements Binder {
@@ -46,11 +51,16 @@ export class StrictBinder implements Binder {
   prepare(dto: DtoClass): void {
     if (this.prepared.has(dto)) return;
     planGraph(dto);
+    compiledPlanFor(dto);
     this.prepared.add(dto);
   }
 
   /** Builds and validates an instance of `dto` from a plain object; throws a `400` listing each field. */
   async toInstance<T extends object>(dto: DtoClass<T>, plain: unknown): Promise<T> {
+    return this.bindNow(dto, plain);
+  }
+
+  bindNow<T extends object>(dto: DtoClass<T>, plain: unknown): T | Promise<T> {
     this.prepare(dto);
     if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
       throw badRequest([fieldError(BODY_PATH, 'isObject', 'an object was expected')]);
@@ -59,26 +69,24 @@ export class StrictBinder implements Binder {
     if (proto !== Object.prototype && proto !== null) {
       throw badRequest([fieldError(BODY_PATH, 'isPlainObject', 'a plain object was expected')]);
     }
-    // Reported together with class-validator's errors, so one answer names every bad field.
+    // Reported together with the constraints' errors, so one answer names every bad field.
     const structureErrors = checkShape(dto, plain);
-    const instance: unknown = plainToInstance(dto as new () => T, plain, STRICT_TRANSFORM_OPTIONS);
+    const compiled = this.compiledPlan(dto);
+    const bound = compiled === undefined ? undefined : bindCompiled(compiled, plain);
+    const instance: unknown = bound ?? plainToInstance(dto as new () => T, plain, STRICT_TRANSFORM_OPTIONS);
     // Never treat "no errors" on something that is not exactly a DTO instance as success (B01).
     if (typeof instance !== 'object' || instance === null || Object.getPrototypeOf(instance) !== dto.prototype) {
       throw badRequest([fieldError(BODY_PATH, 'isInstance', 'the body could not be bound to the request type')]);
     }
-    // Awaited only when a constraint really answered with a promise: most DTOs cost none.
-    const pending = validateNow(instance, STRICT_VALIDATOR_OPTIONS);
-    const errors = Array.isArray(pending) ? pending : await pending;
-    if (errors.length > 0 || structureErrors.length > 0) {
-      // Below a value of the wrong shape, class-validator's paths describe nothing the caller sent.
-      // With no structure error (the usual refusal: a wrong value) class-validator's list is
-      // the answer as it is: one entry per path, each constraint once, already capped.
-      if (structureErrors.length === 0) throw badRequest(toFieldErrors(errors));
-      const refused = structureErrors.map((field) => `${field.path}.`);
-      const inner = toFieldErrors(errors).filter((field) => !refused.some((prefix) => field.path.startsWith(prefix)));
-      throw badRequest(mergeFieldErrors(structureErrors, inner));
-    }
-    return instance as T;
+    const fields = compiled === undefined ? undefined : compiledFieldErrors(compiled, instance);
+    const library = fields ?? libraryFieldErrors(instance);
+    if (!Array.isArray(library)) return library.then((errors) => settle(instance as T, structureErrors, errors));
+    return settle(instance as T, structureErrors, library);
+  }
+
+  /** The compiled plan `toInstance` uses for `dto`; `undefined` sends every body through class-transformer and class-validator. */
+  protected compiledPlan(dto: DtoClass): CompiledPlan | undefined {
+    return compiledPlanFor(dto);
   }
 
   /** Validates a result built from a DTO class against that class's constraints, before `@Exclude` applies. */
@@ -104,6 +112,18 @@ export class StrictBinder implements Binder {
   }
 }
 
+/** The field errors of the compiled path, or `undefined` when this instance needs class-validator. */
+function compiledFieldErrors(plan: CompiledPlan, instance: object): FieldError[] | undefined {
+  const fields: FieldError[] = [];
+  return validateCompiled(plan, instance, '', fields) ? fields : undefined;
+}
+
+/** class-validator's answer: a promise only when a constraint really answered with one, so most DTOs cost none. */
+function libraryFieldErrors(instance: object): FieldError[] | Promise<FieldError[]> {
+  const pending = validateNow(instance, STRICT_VALIDATOR_OPTIONS);
+  return Array.isArray(pending) ? toFieldErrors(pending) : pending.then(toFieldErrors);
+}
+
 function isFlatPlain(value: object): boolean {
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto === Array.prototype) return (value as unknown[]).every(isPrimitive);
@@ -121,3 +141,18 @@ function isPrimitive(value: unknown): boolean {
 function hasConstraints(cls: unknown): boolean {
   return typeof cls === 'function' && getMetadataStorage().getTargetValidationMetadatas(cls, '', false, false).length > 0;
 }
+
+/** The instance when nothing failed; otherwise the `400` naming every bad field, structure errors first. */
+function settle<T>(instance: T, structureErrors: readonly FieldError[], errors: readonly FieldError[]): T {
+  if (errors.length > 0 || structureErrors.length > 0) {
+    // Below a value of the wrong shape, class-validator's paths describe nothing the caller sent.
+    // With no structure error (the usual refusal: a wrong value) class-validator's list is
+    // the answer as it is: one entry per path, each constraint once, already capped.
+    if (structureErrors.length === 0) throw badRequest(errors);
+    const refused = structureErrors.map((field) => `${field.path}.`);
+    const inner = errors.filter((field) => !refused.some((prefix) => field.path.startsWith(prefix)));
+    throw badRequest(mergeFieldErrors(structureErrors, inner));
+  }
+  return instance;
+}
+

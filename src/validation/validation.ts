@@ -14,6 +14,11 @@ export interface Binder {
   prepare(dto: DtoClass): void;
   /** Plain value -> validated instance of `dto`; throws a `400` BastionError. */
   toInstance<T extends object>(dto: DtoClass<T>, plain: unknown): Promise<T>;
+  /**
+   * `toInstance` for the hot path: the instance itself when no constraint had to be awaited
+   * (a promise of it otherwise); a refusal is thrown synchronously, never returned rejected.
+   */
+  bindNow?<T extends object>(dto: DtoClass<T>, plain: unknown): T | Promise<T>;
   /** The failing fields of a handler result that is a DTO instance (or an array of them); empty when it is valid or not a DTO. */
   validateResponse(value: unknown): Promise<FieldError[]>;
   /** Instance -> plain value with excluded properties removed. */

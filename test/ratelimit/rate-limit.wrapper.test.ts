@@ -146,4 +146,34 @@ describe(rateLimitWrapper.name, () => {
       assert.equal(metrics.count({ outcome: 'rejected', keyKind: 'peer' }), 2);
     });
   });
+
+  describe('when the limiter answers synchronously (the in-memory one, reject mode)', () => {
+    it('should refuse a call whose caller already went away, take no token and count it abandoned', async () => {
+      const metrics = new MemoryRateLimitMetrics();
+      const ep = endpoint({ ...policy('peer'), tokensPerInterval: 1, bucketSize: 1 });
+      const wrapper = rateLimitWrapper(new MemoryRateLimiter({ maxBuckets: 10 }, { now: () => 0 }), metrics)(ep);
+      const gone = new AbortController();
+      gone.abort(new BastionError('BST_ERR_TRANSPORT_CLOSED', 'The client went away'));
+      let ran = false;
+      const handler = async () => {
+        ran = true;
+        return 'handled';
+      };
+      const result = wrapper?.({ ...call(ep, verifiedPeer('billing')), signal: gone.signal }, handler);
+      assert.ok(result instanceof Promise, 'a refusal is a rejected promise, never a synchronous throw');
+      await assert.rejects(result, (e) => BastionError.hasId(e, 'BST_ERR_TRANSPORT_CLOSED'));
+      assert.equal(ran, false);
+      assert.equal(metrics.count({ outcome: 'abandoned' }), 1);
+      // The only token is still there for the next call.
+      assert.equal(await wrapper?.(call(ep, verifiedPeer('billing')), next), 'handled');
+    });
+
+    it('should turn a policy the limiter refuses (cost above the bucket) into a rejected promise', async () => {
+      const ep = endpoint({ ...policy('global'), cost: 20 });
+      const wrapper = rateLimitWrapper(new MemoryRateLimiter({ maxBuckets: 10 }, { now: () => 0 }))(ep);
+      const result = wrapper?.(call(ep, verifiedPeer('billing')), next);
+      assert.ok(result instanceof Promise);
+      await assert.rejects(result, (e) => BastionError.is(e) && e.code === 429);
+    });
+  });
 });
