@@ -54,7 +54,7 @@ async function run(job: ClientJob): Promise<ClientResult> {
   const client = await contender.connect(await readBenchPki(job.pkiDir), job.port);
   try {
     const caller = (request: EchoRequest) => async () => checkReply(request, await client.call(request));
-    const small = caller(echoRequest(PAYLOADS.small));
+    const small = caller(echoRequest(PAYLOADS[config.payload]));
     await throughput(small, config.inFlight, config.warmupSeconds);
     const smallResult = await timed(small, config.inFlight, config.seconds);
     const { windowUs, clientCpuUs } = smallResult;

@@ -2,6 +2,7 @@
 // BENCH_SECONDS=1 BENCH_RUNS=1 npm run bench
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PAYLOADS, type PayloadName } from './workload.js';
 
 function seconds(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -35,6 +36,18 @@ export interface BenchConfig {
   /** Write docs/benchmarks.md (off for smoke runs that should not touch the docs). */
   readonly writeDocs: boolean;
   readonly pkiDir: string;
+  /**
+   * Payload of the first phase, the one whose CPU per call is reported and profiled
+   * (`BENCH_PAYLOAD=big` to study the 64 KiB path alone; its req/s then fill the 100 B column).
+   */
+  readonly payload: PayloadName;
+}
+
+function payload(): PayloadName {
+  const raw = process.env['BENCH_PAYLOAD'];
+  if (raw === undefined || raw === '') return 'small';
+  if (!Object.hasOwn(PAYLOADS, raw)) throw new RangeError(`BENCH_PAYLOAD must be one of ${Object.keys(PAYLOADS).join(', ')}`);
+  return raw as PayloadName;
 }
 
 /** Reads the run settings from the environment. */
@@ -48,5 +61,6 @@ export function readConfig(): BenchConfig {
     only: (process.env['BENCH_ONLY'] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
     writeDocs: process.env['BENCH_WRITE_DOCS'] !== '0',
     pkiDir: process.env['BENCH_PKI_DIR'] ?? join(tmpdir(), `bastion-bench-pki-${process.pid}`),
+    payload: payload(),
   };
 }

@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchConfig } from './config.js';
 import type { RunSample } from './report.js';
+import { PAYLOADS } from './workload.js';
 
 interface ProfileNode {
   readonly id: number;
@@ -109,7 +110,7 @@ export async function profileContenders(
   await mkdir(PROFILE_DIR, { recursive: true });
   await writeFile(join(PROFILE_DIR, '.gitignore'), '*\n');
   const parts = [
-    `Profiles of ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: 100 B echo, ${config.inFlight} in flight, ${config.seconds} s after ` +
+    `Profiles of ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${PAYLOADS[config.payload]} B echo, ${config.inFlight} in flight, ${config.seconds} s after ` +
       `${config.warmupSeconds} s of warm-up (\`node --cpu-prof\`; self time of the samples inside the measured phase only, so boot and module ` +
       'loading are left out; idle excluded).',
   ];

@@ -222,6 +222,9 @@ export function decodePayload(payload: Uint8Array): Frame {
   }
 }
 
+/** Pieces of a spanning frame below this size are copied together; larger ones are kept as they came. */
+const SMALL_PIECES_BYTES = 4096;
+
 /** Receives each complete frame, in order; it must not throw. */
 export type FrameSink = (frame: Frame) => void;
 
@@ -235,8 +238,12 @@ export class FrameDecoder {
   private prefixBytes = 0;
   /** Declared payload length of the frame being read, or -1 between frames. */
   private expected = -1;
-  private staging: Buffer | undefined;
+  /** The unfinished frame's bytes so far, in order: views of large chunks, copies of small ones. */
+  private parts: Buffer[] = [];
   private staged = 0;
+  /** The buffer small pieces are copied into while it is the last part, and how much of it is used. */
+  private tail: Buffer | undefined;
+  private tailUsed = 0;
   private failure: BastionError | undefined;
 
   constructor(readonly maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {}
@@ -254,7 +261,8 @@ export class FrameDecoder {
   /**
    * Feeds one chunk and hands every frame it completes to `sink`. Throws a BastionError
    * (`FRAME_TOO_LARGE` or `MALFORMED_FRAME`) at the first bad frame, after the frames
-   * before it were delivered; the decoder then refuses any further input.
+   * before it were delivered; the decoder then refuses any further input. Frame bodies, and
+   * a large piece of an unfinished frame, are views of `chunk`: never reuse a chunk pushed.
    */
   push(chunk: Uint8Array, sink: FrameSink): void {
     if (this.failure !== undefined) throw this.failure;
@@ -286,12 +294,10 @@ export class FrameDecoder {
         sink(decodePayload(payload));
         continue;
       }
-      const used = this.stage(chunk, offset);
-      offset += used;
+      offset += this.stage(chunk, offset);
       if (this.staged < this.expected) return;
-      const payload = (this.staging as Buffer).subarray(0, this.expected);
-      this.staging = undefined;
-      this.staged = 0;
+      const payload = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.expected);
+      this.resetParts();
       this.expected = -1;
       sink(decodePayload(payload));
     }
@@ -315,25 +321,55 @@ export class FrameDecoder {
     return length;
   }
 
-  /** Copies what the chunk holds of a frame that spans chunks; grows by doubling, never past the declared length. */
+  /**
+   * Keeps what the chunk holds of a frame that spans chunks; the frame is joined once, when
+   * complete. A large piece is kept as a view of its chunk (a chunk in the middle of a frame
+   * is all frame, so nothing else is held); small pieces are copied into a buffer of at most
+   * `SMALL_PIECES_BYTES`, so a peer trickling tiny chunks cannot make each cost an object.
+   * What is held stays within the frame bytes received, the start of the chunk the frame
+   * began in, and the unused room of one small-piece buffer; never past the declared length.
+   */
   private stage(chunk: Uint8Array, offset: number): number {
     const used = Math.min(this.expected - this.staged, chunk.byteLength - offset);
-    const needed = this.staged + used;
-    if (this.staging === undefined || this.staging.byteLength < needed) {
-      const capacity = Math.min(this.expected, Math.max(needed, 2 * (this.staging?.byteLength ?? 0), 4096));
-      const grown = Buffer.allocUnsafe(capacity);
-      if (this.staging !== undefined) this.staging.copy(grown, 0, 0, this.staged);
-      this.staging = grown;
+    const piece = chunk.subarray(offset, offset + used);
+    if (used >= SMALL_PIECES_BYTES) {
+      this.trimTail();
+      this.parts.push(Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
+    } else {
+      if (this.tail === undefined || this.tail.byteLength - this.tailUsed < used) {
+        this.tail = Buffer.allocUnsafe(Math.min(this.expected - this.staged, SMALL_PIECES_BYTES));
+        this.tailUsed = 0;
+        this.parts.push(this.tail);
+      }
+      this.tail.set(piece, this.tailUsed);
+      this.tailUsed += used;
+      this.parts[this.parts.length - 1] = this.tail.subarray(0, this.tailUsed);
     }
-    this.staging.set(chunk.subarray(offset, offset + used), this.staged);
-    this.staged = needed;
+    this.staged += used;
     return used;
+  }
+
+  /** Closes the small-piece buffer; its unused room is given back, so pieces that alternate in size cannot double what is held. */
+  private trimTail(): void {
+    if (this.tail === undefined) return;
+    if (this.tailUsed < this.tail.byteLength) {
+      const exact = Buffer.allocUnsafeSlow(this.tailUsed);
+      this.tail.copy(exact, 0, 0, this.tailUsed);
+      this.parts[this.parts.length - 1] = exact;
+    }
+    this.tail = undefined;
+  }
+
+  private resetParts(): void {
+    this.parts = [];
+    this.staged = 0;
+    this.tail = undefined;
+    this.tailUsed = 0;
   }
 
   private fail(error: BastionError): void {
     this.failure = error;
-    this.staging = undefined;
-    this.staged = 0;
+    this.resetParts();
     this.prefixBytes = 0;
     this.expected = -1;
   }
