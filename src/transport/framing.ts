@@ -121,15 +121,64 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function parseHeader(bytes: Uint8Array): Record<string, unknown> {
+function headerText(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw malformedFrame('the header is not UTF-8 JSON');
+  }
+}
+
+function parseHeaderText(text: string): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(utf8.decode(bytes));
+    parsed = JSON.parse(text);
   } catch {
     throw malformedFrame('the header is not UTF-8 JSON');
   }
   if (!isRecord(parsed)) throw malformedFrame('the header is not a JSON object');
   return parsed;
+}
+
+function parseHeader(bytes: Uint8Array): Record<string, unknown> {
+  return parseHeaderText(headerText(bytes));
+}
+
+/** Most decoded headers kept by their exact text; the cache starts over beyond it, as the text comes from a peer. */
+export const MAX_CACHED_HEADERS = 256;
+const requestHeaders = new Map<string, RequestHeader>();
+const responseContentTypes = new Map<string, string>();
+
+/**
+ * A request header, parsed and checked once per distinct text: a client sends the same
+ * service, endpoint, content type and timeout over and over. Only headers without metadata
+ * are kept (metadata such as trace ids differs from call to call); the result is frozen.
+ */
+function requestHeader(bytes: Uint8Array): RequestHeader {
+  const text = headerText(bytes);
+  const known = requestHeaders.get(text);
+  if (known !== undefined) return known;
+  const header = parseRequestHeader(parseHeaderText(text));
+  if (header.metadata === NO_METADATA) {
+    if (requestHeaders.size >= MAX_CACHED_HEADERS) requestHeaders.clear();
+    requestHeaders.set(text, header);
+  }
+  return header;
+}
+
+function responseContentType(bytes: Uint8Array): string {
+  const text = headerText(bytes);
+  const known = responseContentTypes.get(text);
+  if (known !== undefined) return known;
+  const contentType = requireString(parseHeaderText(text), 'contentType');
+  if (responseContentTypes.size >= MAX_CACHED_HEADERS) responseContentTypes.clear();
+  responseContentTypes.set(text, contentType);
+  return contentType;
+}
+
+/** How many decoded request headers are cached now (at most `MAX_CACHED_HEADERS`). */
+export function cachedRequestHeaders(): number {
+  return requestHeaders.size;
 }
 
 function requireString(header: Record<string, unknown>, name: string): string {
@@ -211,9 +260,9 @@ export function decodePayload(payload: Uint8Array): Frame {
   const body = payload.subarray(FRAME_FIXED_BYTES + headerLength);
   switch (kind) {
     case 'request':
-      return { kind, callId, header: parseRequestHeader(parseHeader(headerBytes)), body };
+      return { kind, callId, header: requestHeader(headerBytes), body };
     case 'response':
-      return { kind, callId, contentType: requireString(parseHeader(headerBytes), 'contentType'), body };
+      return { kind, callId, contentType: responseContentType(headerBytes), body };
     case 'error':
       return { kind, callId, error: parseWireError(parseHeader(headerBytes)) };
     default:
