@@ -94,7 +94,10 @@ export class RPCClient implements Client {
       if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
         throw new RangeError(`timeoutMs must be an integer from 1 to ${MAX_TIMEOUT_MS}`);
       }
-      const problem = options.metadata === undefined ? undefined : metadataProblem(options.metadata);
+      const { metadata } = options;
+      // The common empty metadata skips the walk; anything else, an array or null included, is checked.
+      const empty = metadata === undefined || (typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata) && !hasKeys(metadata));
+      const problem = empty ? undefined : metadataProblem(metadata);
       if (problem !== undefined) throw new BastionError('BST_ERR_CLIENT_METADATA_INVALID', problem);
     } catch (error) {
       return Promise.reject(error);
@@ -170,15 +173,19 @@ export class RPCClient implements Client {
    */
   private async attempts(header: RequestHeader, body: Uint8Array, signal: CancelSignal, retry: RetryOptions, idempotent: boolean): Promise<Reply> {
     const started = performance.now();
+    // The nodes tried so far: the first one alone until there is a retry, without a Set per call.
+    let first: string | undefined;
     let tried: Set<string> | undefined;
     let nodeFailure: BastionError | undefined;
     for (let attempt = 1; ; attempt++) {
       let failure: BastionError;
       try {
         // Selector and pool answer from their caches without an await when they can.
+        if (attempt > 1 && tried === undefined && first !== undefined) tried = new Set([first]);
         const picked = this.pick(header.service, tried);
         const { node, key } = picked instanceof Promise ? await picked : picked;
-        (tried ??= new Set()).add(key);
+        if (tried === undefined) first ??= key;
+        else tried.add(key);
         try {
           const ready = this.pool.ready(header.service, node);
           const connection = ready ?? (await this.connect(header.service, node));
