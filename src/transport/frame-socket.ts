@@ -6,6 +6,9 @@ import { encodeFrame, FrameDecoder, type Frame } from './framing.js';
 /** How long a connection that broke the protocol may take to flush its error frame before it is destroyed. */
 export const PROTOCOL_ERROR_GRACE_MS = 1_000;
 
+/** Replies queued for a peer (not yet taken by the kernel) above which the server stops reading its requests. */
+export const PAUSE_ABOVE_QUEUED_BYTES = 1024 * 1024;
+
 /** Settings of one FrameSocket. */
 export interface FrameSocketOptions {
   readonly maxFrameBytes: number;
@@ -99,7 +102,10 @@ export class FrameSocket {
         if (!this.socket.destroyed) this.socket.uncork();
       });
     }
-    if (!this.socket.write(bytes) && this.options.pauseOnBackpressure) this.pauseReading();
+    this.socket.write(bytes);
+    // Past the socket's own high-water mark (16 KiB) a batch of large replies is normal; reading
+    // stops only once a peer leaves more than this unread, so what it can pile up stays bounded.
+    if (this.options.pauseOnBackpressure && this.socket.writableLength > PAUSE_ABOVE_QUEUED_BYTES) this.pauseReading();
   }
 
   /** Closes after a protocol error, telling the peer first when configured to. */
