@@ -62,9 +62,14 @@ export function securityEventsWrapper(logger: Logger, throttle: EventThrottle = 
       result.then(undefined, (thrown: unknown) => {
         const event = BastionError.is(thrown) ? EVENT_BY_ERROR[thrown.id] : undefined;
         if (event === undefined) return;
-        const peer = peerFields(ctx);
-        const admitted = throttle.admit(event, [peer.peer, where.service, where.endpoint]);
-        if (admitted !== undefined) logger.warn(event, { ...where, ...peer, ...refusalFields(thrown as BastionError), ...suppressedField(admitted.suppressed) });
+        // A log sink that throws must not turn a refusal into an unhandled rejection (round 3 C).
+        try {
+          const peer = peerFields(ctx);
+          const admitted = throttle.admit(event, [peer.peer, where.service, where.endpoint]);
+          if (admitted !== undefined) logger.warn(event, { ...where, ...peer, ...refusalFields(thrown as BastionError), ...suppressedField(admitted.suppressed) });
+        } catch {
+          // The refusal still reaches the caller; only its record is lost.
+        }
       });
       return result;
     };
@@ -83,10 +88,14 @@ export function securityEventsClientWrapper(logger: Logger, throttle: EventThrot
     const result = next();
     result.then(undefined, (thrown: unknown) => {
       if (!BastionError.hasId(thrown, 'BST_ERR_RATELIMIT_EXCEEDED')) return;
-      // ':client' is no identity name, so the server's windows of a peer named 'client' stay apart.
-      const admitted = throttle.admit(SECURITY_EVENTS.rateLimited, [':client', call.service, call.endpoint]);
-      if (admitted !== undefined) {
-        logger.debug(SECURITY_EVENTS.rateLimited, { side: 'client', service: call.service, endpoint: call.endpoint, ...refusalFields(thrown), ...suppressedField(admitted.suppressed) });
+      try {
+        // ':client' is no identity name, so the server's windows of a peer named 'client' stay apart.
+        const admitted = throttle.admit(SECURITY_EVENTS.rateLimited, [':client', call.service, call.endpoint]);
+        if (admitted !== undefined) {
+          logger.debug(SECURITY_EVENTS.rateLimited, { side: 'client', service: call.service, endpoint: call.endpoint, ...refusalFields(thrown), ...suppressedField(admitted.suppressed) });
+        }
+      } catch {
+        // A log sink that throws must not turn a refusal into an unhandled rejection (round 3 C).
       }
     });
     return result;

@@ -1,5 +1,6 @@
 import { unavailable } from '../errors/factories.js';
 import type { CallContext, EndpointDescriptor, HandlerWrapper, Next, ServiceClass, WrapperFactory } from '../server/server.js';
+import { pendingWork } from '../server/served-call.js';
 import type { RateLimitMetrics } from './ratelimit.js';
 
 interface Gauge {
@@ -28,18 +29,29 @@ export function maxInFlightWrapper(metrics?: RateLimitMetrics): WrapperFactory {
     if (methodLimit !== undefined) gauges.push({ count: 0, limit: methodLimit });
     if (gauges.length === 0) return undefined;
     const event = { service: endpoint.service, endpoint: endpoint.endpoint, keyKind: 'in-flight' } as const;
-    return async (_ctx: CallContext, next: Next) => {
+    return async (ctx: CallContext, next: Next) => {
       if (gauges.some((g) => g.count >= g.limit)) {
         metrics?.record({ ...event, outcome: 'shed' });
         throw unavailable(`${endpoint.service}/${endpoint.endpoint} is overloaded; retry later`);
       }
       metrics?.record({ ...event, outcome: 'allowed' });
       for (const g of gauges) g.count++;
-      try {
-        return await next();
-      } finally {
+      const release = (): void => {
         for (const g of gauges) g.count--;
+      };
+      let value: unknown;
+      try {
+        value = await next();
+      } catch (error) {
+        // Refused by the deadline (or a cancel) while the handler may still run: the slot is given
+        // back only when that work settles, or the limit would not bound the handlers (round 3 A2).
+        const pending = pendingWork(ctx);
+        if (pending === undefined) release();
+        else pending.then(release, release);
+        throw error;
       }
+      release();
+      return value;
     };
   };
 }

@@ -6,10 +6,10 @@ const scope = new AsyncLocalStorage<CallContext>();
 let keeping = false;
 
 /**
- * From now on, calls being served keep their scope. Called whenever the client is handed to
- * someone (`app.client`, the `TOKENS.Client` token): only then can a handler make a nested
- * call that needs its caller's scope. Until then no scope is kept, because keeping one turns
- * on Node's promise hook for every promise of the process (about 1.3 µs of a served call).
+ * From now on, calls being served keep their scope. Turned on when a server starts serving
+ * and whenever the client is handed to someone (`app.client`, the `TOKENS.Client` token).
+ * A client-only process never turns it on: keeping scopes turns on Node's promise hook for
+ * every promise of the process (about 1.3 µs of a served call's CPU, measured).
  */
 export function keepCallScopes(): void {
   keeping = true;

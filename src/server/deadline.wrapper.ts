@@ -1,4 +1,5 @@
 import { cancelSignalOf } from './call-signal.js';
+import { holdWork } from './served-call.js';
 import type { HandlerWrapper, WrapperFactory } from './server.js';
 
 // The deadline itself is the call's signal (server/call-signal.ts); this wrapper only stops waiting.
@@ -11,7 +12,11 @@ const deadline: HandlerWrapper = (ctx, next) => {
     // never aborts after the call is answered (its timer and cancel hook are disposed), and
     // removing it cost about a fifth of this wrapper.
     signal.addEventListener('abort', () => reject(signal.reason as Error));
-    next().then(resolve, reject);
+    const work = next();
+    // Answering at the deadline must not free the call's slot while a wrapper inside or the
+    // handler still runs: the server holds this work for the transport (attack F3, round 3 A1).
+    holdWork(ctx, work);
+    work.then(resolve, reject);
   });
 };
 

@@ -13,7 +13,7 @@ import type { CallHandler, InboundCall, Listener, Reply, RequestHeader, Transpor
 import type { Binder } from '../validation/validation.js';
 import type { ServerOptions } from './options.js';
 import { HEALTH_ENDPOINT, type CallContext, type EndpointDescriptor, type HealthReport, type Server, type ServerAddress, type ServiceClass, type WrapperFactory } from './server.js';
-import { withCall } from './call-scope.js';
+import { keepCallScopes, withCall } from './call-scope.js';
 import { ServedCall } from './served-call.js';
 import { requestBinding } from './bind-request.js';
 import { compose, rejection, type Terminal } from './wrapper.js';
@@ -61,6 +61,9 @@ export class RPCServer implements Server {
     if (this.listener !== undefined) return { host: this.listener.host, port: this.listener.port };
     if (this.endpoints.length === 0) throw new BastionError('BST_ERR_BOOT_INVALID_CONFIG', 'There is no service to serve');
     for (const endpoint of this.endpoints) this.route(endpoint);
+    // A handler may reach the client in ways no one can see coming (a module-level app, a lazy
+    // getter): a serving process keeps call scopes, so no nested call escapes its caller's deadline.
+    keepCallScopes();
     this.listener = await this.transport.listen({ host: this.options.host, port: this.options.port }, this.handle);
     this.records = this.serviceRecords(this.listener.port);
     try {
@@ -144,12 +147,15 @@ export class RPCServer implements Server {
     // Synchronous as far as the request binding and the handler are: a call whose validation and
     // handler need no await costs one promise here, not four.
     const terminal: Terminal<ServedCall> = (ctx) => {
+      // A wrapper that reaches the handler only after the call was answered (408) or cancelled
+      // must not start it: nobody waits for its result, and its slot may be gone (round 3 A1).
+      if (ctx.cancellation.aborted) return rejection(ctx.cancellation.reason);
       try {
         const request = bindRequest(ctx.contentType, ctx.body);
         const result = isThenable(request) ? Promise.resolve(request).then((value) => handle(value, ctx)) : handle(request, ctx);
         if (!isThenable(result)) return Promise.resolve(result);
         const work = Promise.resolve(result);
-        ctx.pending = work;
+        ctx.pending ??= work;
         return work;
       } catch (error) {
         return rejection(error);
@@ -190,6 +196,11 @@ export class RPCServer implements Server {
       const body = (await withCall(ctx, route.run)) as Uint8Array;
       return { kind: 'response', contentType: route.endpoint.codec, body };
     } catch (thrown) {
+      if (call.cancelled?.aborted === true && thrown === call.cancelled.reason) {
+        // The client cancelled or went away: nobody reads an answer, and nothing failed here.
+        this.logger.debug('call_cancelled', { endpoint: header.endpoint });
+        return { kind: 'error', error: new BastionError('BST_ERR_TRANSPORT_CLOSED').toWire() };
+      }
       const error = forwardable(thrown);
       if (error.code >= 500) {
         // The cause stays in the log; the peer only ever sees the catalogue message.
@@ -198,10 +209,10 @@ export class RPCServer implements Server {
       return { kind: 'error', error: error.toWire() };
     } finally {
       ctx.dispose();
-      // The deadline answers 408 while the handler may still run: the transport holds the call's id
-      // and in-flight slot until the handler itself settles (attack F3). A handler that answered
-      // synchronously has nothing left to hold.
-      if (ctx.pending !== undefined) call.holdUntil?.(ctx.pending);
+      // The deadline answers 408 (or a cancel ends the call) while the handler may still run: the
+      // transport holds the call's id and in-flight slot until that work settles (attack F3).
+      // Answered without an abort, the chain waited for that work: it has settled.
+      if (ctx.pending !== undefined && ctx.cancellation.aborted) call.holdUntil?.(ctx.pending);
     }
   };
 }

@@ -33,3 +33,16 @@ export class ServedCall extends CallSignal implements CallContext {
     this.contentType = header.contentType;
   }
 }
+
+/**
+ * The work of a call the server is still running, when a wrapper answered before it
+ * settled (a `408`, a cancel); `undefined` for any other context.
+ */
+export function pendingWork(ctx: CallContext): Promise<unknown> | undefined {
+  return ctx instanceof ServedCall ? ctx.pending : undefined;
+}
+
+/** Records `work` as the call's work still to settle (see `ServedCall.pending`). */
+export function holdWork(ctx: CallContext, work: Promise<unknown>): void {
+  if (ctx instanceof ServedCall) ctx.pending = work;
+}

@@ -33,7 +33,8 @@ export function chain<C>(wrappers: readonly Wrapper<C>[]): Wrapper<C> {
   return (ctx: C, next: Next) => {
     let last = -1;
     const dispatch = (index: number): Promise<unknown> => {
-      if (index <= last) return rejection(new Error('next() called more than once in a wrapper'));
+      // A programming error: left unhandled on purpose, so a wrapper that drops the promise still hears of it.
+      if (index <= last) return Promise.reject(new Error('next() called more than once in a wrapper'));
       last = index;
       const wrapper = wrappers[index];
       if (wrapper === undefined) return next();

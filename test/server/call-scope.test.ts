@@ -1,5 +1,5 @@
-// Served calls keep their scope (for nested calls) only once the client has been handed out:
-// keeping it turns on Node's promise hook for every promise of the process.
+// Call scopes (for nested calls) are kept in a serving process and wherever the client was
+// handed out; a client-only process that never hands it out pays no promise hook.
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -34,18 +34,23 @@ ${body}`;
 }
 
 describe('call scopes', () => {
-  it('should keep none for a server whose client nobody took, and keep them once app.client is read', async () => {
+  it('should keep none in a client-only app until its client is taken, and keep them once a server starts', async () => {
+    const out = await fresh(`
+const app = await Bastion.create({ insecure: true, registry: new MemoryRegistry(), logger: quiet });
+const booted = callScopesKept();
+void app.client;
+const taken = callScopesKept();
+await app.stop();
+console.log(JSON.stringify([booted, taken]));`);
+    assert.deepEqual(JSON.parse(out), [false, true]);
     const ctx = { metadata: {}, timeoutMs: 0, remainingMs: () => Infinity } as unknown as CallContext;
-    const app = await Bastion.create({ services: [Quiet], insecure: true, registry: new MemoryRegistry(), logger: new RecordingLogger() });
-    await app.start();
+    const server = await Bastion.create({ services: [Quiet], insecure: true, registry: new MemoryRegistry(), logger: new RecordingLogger() });
+    await server.start();
     try {
-      assert.equal(callScopesKept(), false, 'booting and starting a server hands no client out');
-      assert.equal(withCall(ctx, () => currentCall()), undefined);
-      void app.client;
-      assert.equal(callScopesKept(), true);
+      assert.equal(callScopesKept(), true, 'a serving process keeps call scopes, whoever reaches its client and when');
       assert.equal(withCall(ctx, () => currentCall()), ctx);
     } finally {
-      await app.stop();
+      await server.stop();
     }
   });
 
