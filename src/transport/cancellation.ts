@@ -10,16 +10,18 @@ type AbortListener = () => void;
 
 /**
  * The cancellation of one call, for the hot path: an `AbortController` costs about 2 µs
- * and a garbage-collected EventTarget per call, this a small object. Listeners run once,
- * in the order added, when `abort` is first called; like an `AbortSignal`'s, one added after
- * the abort never runs. The real `AbortSignal` is built only when someone asks for `signal`
- * (a handler reading `ctx.signal`), and aborts with the same reason.
+ * and a garbage-collected EventTarget per call, this a small object. Listeners behave as an
+ * `AbortSignal`'s: each runs once, in the order added, when `abort` is first called; adding
+ * one already there does nothing; one removed before its turn (even by another listener
+ * during the abort) does not run, and one added during or after the abort never runs. The
+ * real `AbortSignal` is built only when someone asks for `signal` (a handler reading
+ * `ctx.signal`), and aborts with the same reason.
  */
 export class Cancellation implements CancelSignal {
   private isAborted = false;
   private why: unknown = undefined;
-  private first: AbortListener | undefined = undefined;
-  private more: AbortListener[] | undefined = undefined;
+  /** The one listener of most calls as itself; an array (in order added) only once a second one comes. */
+  private listeners: AbortListener | (AbortListener | undefined)[] | undefined = undefined;
   private controller: AbortController | undefined = undefined;
 
   get aborted(): boolean {
@@ -43,27 +45,41 @@ export class Cancellation implements CancelSignal {
     if (this.isAborted) return;
     this.isAborted = true;
     this.why = reason;
-    const { first, more } = this;
-    this.first = undefined;
-    this.more = undefined;
     this.controller?.abort(reason);
-    if (first !== undefined) run(first);
-    if (more !== undefined) for (const listener of more) run(listener);
+    const listeners = this.listeners;
+    if (typeof listeners === 'function') {
+      this.listeners = undefined;
+      run(listeners);
+    } else if (listeners !== undefined) {
+      // Kept in place while they run: a listener removing a later one blanks its entry.
+      for (let i = 0; i < listeners.length; i++) {
+        const listener = listeners[i];
+        if (listener !== undefined) run(listener);
+      }
+      this.listeners = undefined;
+    }
   }
 
   addEventListener(_type: 'abort', listener: AbortListener): void {
     if (this.isAborted) return;
-    if (this.first === undefined) this.first = listener;
-    else (this.more ??= []).push(listener);
+    const listeners = this.listeners;
+    if (listeners === undefined) this.listeners = listener;
+    else if (typeof listeners === 'function') {
+      if (listeners !== listener) this.listeners = [listeners, listener];
+    } else if (!listeners.includes(listener)) listeners.push(listener);
   }
 
   removeEventListener(_type: 'abort', listener: AbortListener): void {
-    if (this.first === listener) {
-      this.first = undefined;
+    const listeners = this.listeners;
+    if (listeners === listener) {
+      this.listeners = undefined;
       return;
     }
-    const index = this.more?.indexOf(listener) ?? -1;
-    if (index >= 0) this.more?.splice(index, 1);
+    if (listeners === undefined || typeof listeners === 'function') return;
+    const index = listeners.indexOf(listener);
+    if (index < 0) return;
+    if (this.isAborted) listeners[index] = undefined;
+    else listeners.splice(index, 1);
   }
 }
 

@@ -373,7 +373,7 @@ export class FrameDecoder {
   /**
    * Keeps what the chunk holds of a frame that spans chunks; the frame is joined once, when
    * complete. A large piece is kept as a view of its chunk (a chunk in the middle of a frame
-   * is all frame, so nothing else is held); small pieces are copied into a buffer of at most
+   * is all frame, so nothing else is held); small pieces are copied into buffers of at most
    * `SMALL_PIECES_BYTES`, so a peer trickling tiny chunks cannot make each cost an object.
    * What is held stays within the frame bytes received, the start of the chunk the frame
    * began in, and the unused room of one small-piece buffer; never past the declared length.
@@ -385,17 +385,37 @@ export class FrameDecoder {
       this.trimTail();
       this.parts.push(Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
     } else {
-      if (this.tail === undefined || this.tail.byteLength - this.tailUsed < used) {
-        this.tail = Buffer.allocUnsafe(Math.min(this.expected - this.staged, SMALL_PIECES_BYTES));
-        this.tailUsed = 0;
-        this.parts.push(this.tail);
-      }
-      this.tail.set(piece, this.tailUsed);
-      this.tailUsed += used;
-      this.parts[this.parts.length - 1] = this.tail.subarray(0, this.tailUsed);
+      this.copySmall(piece);
     }
     this.staged += used;
     return used;
+  }
+
+  /**
+   * Copies a small piece into the small-piece buffer, filling its room before a new one is
+   * started, so only the last buffer ever has unused room (pieces of 2 and 4095 bytes in turn
+   * cannot leave a mostly empty buffer behind each). The buffer is kept whole in `parts`, not
+   * as a view of its used bytes: a buffer is never larger than what is left of the frame, so
+   * it is full by the time the frame completes, and `trimTail` cuts it if a large piece comes.
+   */
+  private copySmall(piece: Uint8Array): void {
+    let copied = 0;
+    const tail = this.tail;
+    if (tail !== undefined) {
+      const room = tail.byteLength - this.tailUsed;
+      if (room >= piece.byteLength) {
+        tail.set(piece, this.tailUsed);
+        this.tailUsed += piece.byteLength;
+        return;
+      }
+      if (room > 0) tail.set(piece.subarray(0, room), this.tailUsed);
+      copied = room;
+    }
+    const next = Buffer.allocUnsafe(Math.min(this.expected - this.staged - copied, SMALL_PIECES_BYTES));
+    next.set(copied === 0 ? piece : piece.subarray(copied), 0);
+    this.tail = next;
+    this.tailUsed = piece.byteLength - copied;
+    this.parts.push(next);
   }
 
   /** Closes the small-piece buffer; its unused room is given back, so pieces that alternate in size cannot double what is held. */

@@ -37,6 +37,35 @@ describe('Cancellation', () => {
     assert.deepEqual(seen, ['second']);
   });
 
+  it('should run a listener removed and added again once, after those added in between, as an AbortSignal does', () => {
+    const cancellation = new Cancellation();
+    const seen: string[] = [];
+    const a = () => seen.push('a');
+    cancellation.addEventListener('abort', a);
+    cancellation.addEventListener('abort', () => seen.push('b'));
+    cancellation.removeEventListener('abort', a);
+    cancellation.addEventListener('abort', a);
+    cancellation.addEventListener('abort', a);
+    cancellation.abort(new Error('x'));
+    assert.deepEqual(seen, ['b', 'a']);
+  });
+
+  it('should run every later listener when one removes itself or an earlier one during the abort', () => {
+    const cancellation = new Cancellation();
+    const seen: string[] = [];
+    const a = () => seen.push('a');
+    const b = () => {
+      seen.push('b');
+      cancellation.removeEventListener('abort', a);
+      cancellation.removeEventListener('abort', b);
+    };
+    cancellation.addEventListener('abort', a);
+    cancellation.addEventListener('abort', b);
+    cancellation.addEventListener('abort', () => seen.push('c'));
+    cancellation.abort(new Error('x'));
+    assert.deepEqual(seen, ['a', 'b', 'c']);
+  });
+
   it('should build its AbortSignal on demand and abort it with the same reason, before or after', () => {
     const reason = new Error('deadline');
     const before = new Cancellation();

@@ -29,6 +29,15 @@ function decodeAll(chunks: readonly Uint8Array[], decoder = new FrameDecoder(LIM
   return frames;
 }
 
+/** Bytes the decoder's unfinished frame pins: the whole backing store of each part, once. */
+function pinned(decoder: FrameDecoder): number {
+  const stores = new Set<ArrayBufferLike>();
+  for (const part of (decoder as unknown as { parts: Buffer[] }).parts) stores.add(part.buffer);
+  let total = 0;
+  for (const store of stores) total += store.byteLength;
+  return total;
+}
+
 /** A ping frame whose body counts bytes, so a piece out of place changes it. */
 function ping(callId: number, bytes: number): Frame {
   const body = new Uint8Array(bytes);
@@ -58,6 +67,28 @@ describe(`${FrameDecoder.name} (frames spanning chunks)`, () => {
           );
         }),
         { numRuns: 150 },
+      );
+    });
+  });
+
+  describe('when a frame arrives in pieces of any mix of sizes, each a chunk of its own', () => {
+    it('should pin no more memory than the bytes received, the prefix and one small-piece buffer', () => {
+      const body = 200 * 1024;
+      const bytes = encodeFrame(ping(5, body), LIMIT);
+      const sizes = fc.array(fc.oneof(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 17, max: 4095 }), fc.integer({ min: 4096, max: 20_000 })), {
+        minLength: 1,
+        maxLength: 8,
+      });
+      fc.assert(
+        fc.property(sizes, (pieceSizes) => {
+          const decoder = new FrameDecoder(LIMIT);
+          // Stop 8 KiB short of the end: a last small-piece buffer under 4 KiB is a slice of Node's shared pool.
+          const chunks = cut(bytes.subarray(0, bytes.byteLength - 8 * 1024), pieceSizes).map((chunk) => new Uint8Array(chunk));
+          decodeAll(chunks, decoder);
+          const held = pinned(decoder);
+          assert.ok(held <= decoder.bufferedBytes + 4 + 4096, `${held} bytes pinned for ${decoder.bufferedBytes} received`);
+        }),
+        { numRuns: 100 },
       );
     });
   });
