@@ -25,7 +25,10 @@ type Handler = (request: unknown, ctx: CallContext) => unknown;
 
 interface Route {
   readonly endpoint: EndpointDescriptor;
+  /** The wrappers around the handler; resolves with the plain result. */
   readonly run: Terminal<ServedCall>;
+  /** The result, encoded with the endpoint's codec. */
+  readonly encode: (value: unknown) => Uint8Array;
 }
 
 /**
@@ -165,7 +168,7 @@ export class RPCServer implements Server {
     if (services === undefined) this.routes.set(endpoint.service, (services = new Map()));
     const chain = compose(wrappers, terminal);
     const encode = (value: unknown) => encodeBody(codec, value, responseBody);
-    services.set(endpoint.endpoint, { endpoint, run: (ctx) => chain(ctx).then(encode) });
+    services.set(endpoint.endpoint, { endpoint, run: chain, encode });
   }
 
   /** Development mode: a handler result failing its own DTO constraints is a `500` and one log line naming the fields. */
@@ -193,8 +196,8 @@ export class RPCServer implements Server {
     if (route === undefined) return { kind: 'error', error: notFound(`${header.service}/${header.endpoint}`).toWire() };
     const ctx = new ServedCall(route.endpoint, call);
     try {
-      const body = (await withCall(ctx, route.run)) as Uint8Array;
-      return { kind: 'response', contentType: route.endpoint.codec, body };
+      const value = await withCall(ctx, route.run);
+      return { kind: 'response', contentType: route.endpoint.codec, body: route.encode(value) };
     } catch (thrown) {
       if (call.cancelled?.aborted === true && thrown === call.cancelled.reason) {
         // The client cancelled or went away: nobody reads an answer, and nothing failed here.
