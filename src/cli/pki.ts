@@ -39,7 +39,7 @@ function tlsCode(error: BastionError): string | undefined {
   return typeof code === 'string' ? code : /\(([A-Z0-9_]+)\)$/.exec(error.detail)?.[1];
 }
 
-function describe(pki: PkiDir): string {
+function describePki(pki: PkiDir): string {
   if (pki.from === 'default') return `PKI folder ${pki.dir}, the default: neither --pki nor BASTION_PKI is set`;
   return `PKI folder ${pki.dir}, from ${pki.from}`;
 }
@@ -54,7 +54,7 @@ export function untrustedHandshakeHint(error: BastionError, used: CallerMaterial
   const code = tlsCode(error);
   if (code === undefined || handshakeRefusedReason(code) !== 'untrusted') return undefined;
   const ca = resolve(cwd, used.ca);
-  const source = used.caFrom === '--ca' ? 'given with --ca' : describe(used.pki);
+  const source = used.caFrom === '--ca' ? 'given with --ca' : describePki(used.pki);
   const fix = 'point the CLI at the PKI the server uses: --pki DIR or BASTION_PKI=DIR (or --ca FILE)';
   // An alert is the server refusing this caller's certificate; a verify code is this caller refusing the server's.
   if (code.includes('ALERT_')) {
