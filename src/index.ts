@@ -4,6 +4,7 @@ import 'reflect-metadata';
 export { Bastion, type ClientOnlyBastion } from './bastion.js';
 export type { BastionOptions } from './container/options.js';
 export { TOKENS } from './container/tokens.js';
+export { InjectClient } from './container/inject-client.js';
 
 export { Service, type ServiceOptions } from './decorators/service.decorator.js';
 export { Handler, type HandlerOptions } from './decorators/handler.decorator.js';

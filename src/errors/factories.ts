@@ -47,6 +47,23 @@ export function unavailable(detail?: string): BastionError {
   return new BastionError('BST_ERR_SERVER_OVERLOADED', detail);
 }
 
+const LISTEN_REASONS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'the port is in use',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'the host is not an address of this machine',
+};
+
+/**
+ * A boot error: `what` (the server, the metrics endpoint) cannot listen on `host:port`.
+ * Names the address and the reason, instead of Node's bare `listen EADDRINUSE` stack.
+ */
+export function cannotListen(what: string, host: string, port: number, error: NodeJS.ErrnoException): BastionError {
+  const code = error.code ?? 'unknown';
+  const reason = LISTEN_REASONS[code] ?? 'the system refused it';
+  const hint = code === 'EADDRINUSE' ? '; stop the other process or choose another port' : '';
+  return new BastionError('BST_ERR_BOOT_INVALID_CONFIG', `The ${what} cannot listen on ${host}:${port}: ${reason} (${code})${hint}`, {}, { cause: error });
+}
+
 /** Turns anything thrown into a BastionError, hiding whatever is not one. */
 export function toBastionError(error: unknown): BastionError {
   return BastionError.is(error) ? error : internal(error);

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { MetricsEndpointOptions, MetricsRegistry } from './metrics.js';
+import { cannotListen } from '../errors/factories.js';
 
 /** A running metrics endpoint. */
 export interface MetricsEndpoint {
@@ -35,9 +36,10 @@ export async function serveMetrics(registry: MetricsRegistry, options: MetricsEn
   server.requestTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: NodeJS.ErrnoException): void => reject(cannotListen('metrics endpoint', host, port, error));
+    server.once('error', failed);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });

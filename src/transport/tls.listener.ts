@@ -1,7 +1,7 @@
 import type { Server as NetServer, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { BastionError } from '../errors/bastion-error.js';
-import { toBastionError, unavailable } from '../errors/factories.js';
+import { cannotListen, toBastionError, unavailable } from '../errors/factories.js';
 import { SECURITY_EVENTS, handshakeRefusedReason, type Logger } from '../logging/logger.js';
 import type { PeerInfo } from '../security/security.js';
 import { FrameSocket } from './frame-socket.js';
@@ -120,9 +120,10 @@ export class TLSListener implements Listener {
   /** Starts listening and resolves once bound. */
   async bind(address: { host: string; port: number }): Promise<this> {
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
+      const failed = (error: NodeJS.ErrnoException): void => reject(cannotListen('server', address.host, address.port, error));
+      this.server.once('error', failed);
       this.server.listen(address.port, address.host, () => {
-        this.server.off('error', reject);
+        this.server.off('error', failed);
         resolve();
       });
     });

@@ -12,16 +12,23 @@ describe('bastion call', () => {
   let dir: string;
   let server: Bastion;
   let address: string;
+  // A second project's PKI: its own CA, and a certificate for the same identity.
+  let otherRoot: string;
+  let otherPki: string;
   const call = (...args: string[]) => bastion(['call', ...args, '--pki', dir, '--address', address]);
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'bastion-call-'));
     await ensureDevPki(dir, 'bastion.local', ['auditor', 'intruder']);
     ({ app: server, address } = await serveWithDevPki(dir, 'stamper', [Stamper]));
+    otherRoot = await mkdtemp(join(tmpdir(), 'bastion-call-other-'));
+    otherPki = join(otherRoot, '.bastion', 'pki');
+    await ensureDevPki(otherPki, 'bastion.local', ['auditor']);
   });
   after(async () => {
     await server.stop();
     await rm(dir, { recursive: true, force: true });
+    await rm(otherRoot, { recursive: true, force: true });
   });
 
   describe('when the caller is allowed', () => {
@@ -66,6 +73,53 @@ describe('bastion call', () => {
       assert.equal(run.code, 1);
       // The client's retry may replace the identity refusal with "no node left"; either way nothing was sent.
       assert.match(run.stderr, /BST_ERR_SECURITY_SERVER_IDENTITY.*proved the identity 'stamper', not 'billing'/);
+    });
+  });
+
+  describe('when --pki is not given', () => {
+    const viaEnv = (pki: string, ...args: string[]) =>
+      bastion(['call', 'stamper', 'Stamper.stamp', '{"label":"env"}', '--identity', 'auditor', '--address', address, ...args], { env: { BASTION_PKI: pki } });
+
+    it('should use BASTION_PKI, as the generated app does', async () => {
+      const run = await viaEnv(dir);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal((JSON.parse(run.stdout) as { caller: string }).caller, 'auditor');
+    });
+
+    it('should let --pki win over BASTION_PKI', async () => {
+      const run = await viaEnv(otherPki, '--pki', dir);
+      assert.equal(run.code, 0, run.stderr);
+    });
+  });
+
+  describe('when the server was issued by another CA than the one the CLI uses', () => {
+    it('should fail the handshake and name the CA file and the PKI folder it came from', async () => {
+      const run = await bastion(['call', 'stamper', 'Stamper.stamp', '{}', '--identity', 'auditor', '--address', address], { env: { BASTION_PKI: otherPki } });
+      assert.equal(run.code, 1);
+      const [first, hint] = run.stderr.trimEnd().split('\n');
+      assert.match(first ?? '', /^error 503 Service Unavailable \[BST_ERR_CLIENT_CONNECTION\]: .*\(SELF_SIGNED_CERT_IN_CHAIN\)$/);
+      assert.equal(
+        hint,
+        `  the server's certificate does not chain to the CA this call trusts, ${join(otherPki, 'ca.crt')} (PKI folder ${otherPki}, from BASTION_PKI); ` +
+          'point the CLI at the PKI the server uses: --pki DIR or BASTION_PKI=DIR (or --ca FILE)',
+      );
+    });
+
+    it('should say the default folder was used when neither --pki nor BASTION_PKI is set, and add the hint to --json', async () => {
+      const run = await bastion(['call', 'stamper', 'Stamper.stamp', '{}', '--identity', 'auditor', '--address', address, '--json'], {
+        cwd: otherRoot,
+        env: { BASTION_PKI: undefined },
+      });
+      assert.equal(run.code, 1);
+      const printed = JSON.parse(run.stderr) as { error: { id: string }; hint: string };
+      assert.equal(printed.error.id, 'BST_ERR_CLIENT_CONNECTION');
+      assert.match(printed.hint, /, .*\.bastion\/pki\/ca\.crt \(PKI folder \.bastion\/pki, the default: neither --pki nor BASTION_PKI is set\)/);
+    });
+
+    it('should name the --ca file when that is what the call trusted', async () => {
+      const run = await call('stamper', 'Stamper.stamp', '{}', '--identity', 'auditor', '--ca', join(otherPki, 'ca.crt'));
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, new RegExp(`trusts, ${join(otherPki, 'ca.crt').replaceAll('.', '\\.')} \\(given with --ca\\)`));
     });
   });
 

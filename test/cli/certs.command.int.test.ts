@@ -32,6 +32,22 @@ describe('bastion certs', () => {
     });
   });
 
+  describe('issue without --dir', () => {
+    describe('when BASTION_PKI is set, as a generated app reads it', () => {
+      it('should write into that folder, and --dir should still win over it', async () => {
+        const shared = join(dir, 'shared-pki');
+        const viaEnv = await bastion(['certs', 'issue', 'payments'], { cwd: dir, env: { BASTION_PKI: shared } });
+        assert.equal(viaEnv.code, 0, viaEnv.stderr);
+        assert.deepEqual((await readdir(shared)).sort(), ['ca.crt', 'ca.key', 'payments.crt', 'payments.key']);
+        const flagged = join(dir, 'flagged-pki');
+        const viaFlag = await bastion(['certs', 'issue', 'refunds', '--dir', flagged], { cwd: dir, env: { BASTION_PKI: shared } });
+        assert.equal(viaFlag.code, 0, viaFlag.stderr);
+        assert.ok((await readdir(flagged)).includes('refunds.crt'));
+        assert.ok(!(await readdir(shared)).includes('refunds.crt'));
+      });
+    });
+  });
+
   describe('inspect', () => {
     describe('when given a service certificate', () => {
       it('should print subject, SANs, identity, validity and fingerprint', async () => {

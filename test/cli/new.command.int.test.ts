@@ -94,4 +94,13 @@ describe('bastion new', () => {
       assert.match(runs[2]!.stderr, /name the project/);
     });
   });
+
+  describe('when asked for --help', () => {
+    it('should list every registry kind the flag accepts', async () => {
+      const run = await bastion(['new', '--help'], { cwd: dir });
+      assert.equal(run.code, 0, run.stderr);
+      const line = run.stdout.split('\n').find((l) => l.trimStart().startsWith('--registry KIND')) ?? '';
+      assert.match(line, /--registry KIND\s+memory \(default\), file, redis or nats$/);
+    });
+  });
 });

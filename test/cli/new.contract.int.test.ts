@@ -99,6 +99,17 @@ describe('bastion new (contract)', { timeout: 300_000 }, () => {
         assert.match(refused.stderr, /^error 403 /);
 
         ok(await run(bin, ['audit', 'dist/src/app.js', '--strict'], project), 'bastion audit --strict');
+
+        // A second copy on the same port says what is wrong in one line, not with a stack.
+        const port = server.address.split(':').pop() as string;
+        const second = await new Promise<Run>((resolve) => {
+          execFile(process.execPath, ['dist/src/main.js'], { cwd: project, timeout: 60_000, env: { ...ENV, PORT: port } }, (error, stdout, stderr) => {
+            resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
+          });
+        });
+        assert.equal(second.code, 1, second.stderr);
+        assert.match(second.stderr, new RegExp(`^demo-svc cannot start: The server cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use \\(EADDRINUSE\\)`, 'm'));
+        assert.doesNotMatch(second.stderr, /^\s+at /m);
       } finally {
         await server.stop();
       }

@@ -6,6 +6,7 @@ import { BastionError } from '../../errors/bastion-error.js';
 import { metadataProblem } from '../../transport/call-metadata.js';
 import { checkRegistryUrl, checkServiceName, CommandFailure, parseAddress, parseCommand, UsageError, type Command, type CommandEnv, type CommandResult } from '../command.js';
 import { toJSON, writeLogLine } from '../output.js';
+import { pkiDir, untrustedHandshakeHint, type CallerMaterial } from '../pki.js';
 
 const HELP = `Usage:
   bastion call <service> <endpoint> '<json>' (--registry URL | --address HOST:PORT) [options]
@@ -19,7 +20,7 @@ Options:
                           redis://host:port, nats://host:port; default BASTION_REGISTRY)
   --address HOST:PORT     dial this node directly instead
   --identity NAME         use DIR/NAME.crt and DIR/NAME.key (default cli)
-  --pki DIR               the dev PKI folder (default .bastion/pki)
+  --pki DIR               the dev PKI folder (default BASTION_PKI, else .bastion/pki)
   --cert FILE             this caller's certificate (overrides --identity)
   --key FILE              this caller's private key
   --ca FILE               the CA bundle the server must chain to (default DIR/ca.crt)
@@ -64,7 +65,7 @@ async function run(argv: readonly string[], env: CommandEnv): Promise<CommandRes
       address: { type: 'string' },
       registry: { type: 'string' },
       identity: { type: 'string', default: 'cli' },
-      pki: { type: 'string', default: '.bastion/pki' },
+      pki: { type: 'string' },
       cert: { type: 'string' },
       key: { type: 'string' },
       ca: { type: 'string' },
@@ -88,12 +89,18 @@ async function run(argv: readonly string[], env: CommandEnv): Promise<CommandRes
   if (values.address === undefined && registryUrl === undefined) throw new UsageError('bastion call: give --registry URL or --address HOST:PORT', HELP);
   const address = values.address === undefined ? undefined : parseAddress(values.address as string, HELP);
   if (address === undefined) checkRegistryUrl(registryUrl as string, HELP);
-  const pki = values.pki as string;
+  const pki = pkiDir('--pki', values.pki as string | undefined);
   const identity = values.identity as string;
   // A missing default certificate is a local set-up problem, not a failed call: say how to fix it.
-  if (values.cert === undefined && !existsSync(resolve(env.cwd, pki, `${identity}.crt`))) {
-    throw new CommandFailure(`no certificate for identity '${identity}' in ${pki}: pass --identity <name> or run \`bastion certs issue ${identity}\``);
+  if (values.cert === undefined && !existsSync(resolve(env.cwd, pki.dir, `${identity}.crt`))) {
+    throw new CommandFailure(`no certificate for identity '${identity}' in ${pki.dir}: pass --identity <name> or run \`bastion certs issue ${identity}\``);
   }
+  const used: CallerMaterial = {
+    pki,
+    ca: (values.ca as string | undefined) ?? join(pki.dir, 'ca.crt'),
+    caFrom: values.ca === undefined ? 'pki' : '--ca',
+    cert: (values.cert as string | undefined) ?? join(pki.dir, `${identity}.crt`),
+  };
   // The framework loads only once the command line is known to be good: usage errors stay instant.
   const [{ Bastion }, { staticAddressRegistry }, { ConsoleLogger }] = await Promise.all([
     import('../../bastion.js'),
@@ -104,9 +111,9 @@ async function run(argv: readonly string[], env: CommandEnv): Promise<CommandRes
 
   const app = await Bastion.create({
     tls: {
-      ca: { path: (values.ca as string | undefined) ?? join(pki, 'ca.crt') },
-      cert: { path: (values.cert as string | undefined) ?? join(pki, `${identity}.crt`) },
-      key: { path: (values.key as string | undefined) ?? join(pki, `${identity}.key`) },
+      ca: { path: used.ca },
+      cert: { path: used.cert },
+      key: { path: (values.key as string | undefined) ?? join(pki.dir, `${identity}.key`) },
       trustDomain: values['trust-domain'] as string,
     },
     registry,
@@ -119,7 +126,11 @@ async function run(argv: readonly string[], env: CommandEnv): Promise<CommandRes
   } catch (error) {
     if (!BastionError.is(error)) throw error;
     const fields = (error.fields ?? []).map((f) => `\n  - ${f.path}: ${f.constraints.join('; ')}`).join('');
-    const output = values.json === true ? toJSON({ error: error.toWire() }) : `error ${error.code} ${error.status} [${error.id}]: ${error.detail}${fields}`;
+    const hint = untrustedHandshakeHint(error, used, env.cwd);
+    const output =
+      values.json === true
+        ? toJSON({ error: error.toWire(), ...(hint === undefined ? {} : { hint }) })
+        : `error ${error.code} ${error.status} [${error.id}]: ${error.detail}${fields}${hint === undefined ? '' : `\n  ${hint}`}`;
     return { code: 1, output };
   } finally {
     await app.stop();

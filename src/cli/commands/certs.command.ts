@@ -4,6 +4,7 @@ import { identityFromSubjectAltName } from '../../security/identity.js';
 import { ensureCertificateAuthority, ensureDevPki } from '../../security/dev-pki.js';
 import { checkServiceName, CommandFailure, parseCommand, UsageError, type Command, type CommandResult } from '../command.js';
 import { formatColumns, toJSON } from '../output.js';
+import { pkiDir } from '../pki.js';
 
 const HELP = `Usage:
   bastion certs init  [--dir DIR] [--trust-domain DOMAIN]
@@ -16,7 +17,7 @@ written with mode 0600. inspect prints the subject, SANs, Bastion identity, vali
 SHA-256 fingerprint of a PEM certificate.
 
 Options:
-  --dir DIR               where the PKI lives (default .bastion/pki)
+  --dir DIR               where the PKI lives (default BASTION_PKI, else .bastion/pki)
   --trust-domain DOMAIN   the SPIFFE trust domain (default bastion.local)
   --json                  print inspect's result as JSON`;
 
@@ -79,7 +80,7 @@ async function run(argv: readonly string[]): Promise<CommandResult> {
   const { values, positionals } = parseCommand(
     argv,
     {
-      dir: { type: 'string', default: '.bastion/pki' },
+      dir: { type: 'string' },
       'trust-domain': { type: 'string', default: 'bastion.local' },
       json: { type: 'boolean' },
     },
@@ -87,7 +88,7 @@ async function run(argv: readonly string[]): Promise<CommandResult> {
   );
   if (values.help === true) return { code: 0, output: HELP };
   const [action, ...rest] = positionals;
-  const dir = values.dir as string;
+  const { dir } = pkiDir('--dir', values.dir as string | undefined);
   const trustDomain = values['trust-domain'] as string;
   if (action === 'init') {
     await ensureCertificateAuthority(dir, trustDomain);

@@ -7,6 +7,9 @@ import { toJSON } from '../output.js';
 import { scaffoldFiles } from '../templates/index.js';
 import { className, SCAFFOLD_PACKAGE_MANAGERS, SCAFFOLD_REGISTRIES, type ScaffoldContext } from '../templates/scaffold-context.js';
 
+/** `memory (default), file, redis or nats`: from the same list the flag is checked against. */
+const REGISTRY_CHOICES = `${SCAFFOLD_REGISTRIES[0]} (default), ${SCAFFOLD_REGISTRIES.slice(1, -1).join(', ')} or ${SCAFFOLD_REGISTRIES.at(-1)}`;
+
 const HELP = `Usage:
   bastion new <name> [--yes] [--registry memory|file|redis|nats] [--package-manager npm|pnpm|yarn] [--dir DIR]
 
@@ -20,7 +23,7 @@ In a terminal, missing choices are asked for; --yes takes the defaults instead.
 
 Options:
   --yes                     never prompt; use defaults for anything not given
-  --registry KIND           memory (default), redis or nats
+  --registry KIND           ${REGISTRY_CHOICES}
   --package-manager PM      npm (default), pnpm or yarn: used in scripts and the README
   --dir DIR                 where to write the project
   --bastion SPEC            the bastion dependency spec (default ^<this version>; a file: tarball works)
