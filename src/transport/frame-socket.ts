@@ -6,6 +6,9 @@ import { encodeFrame, FrameDecoder, type Frame } from './framing.js';
 /** How long a connection that broke the protocol may take to flush its error frame before it is destroyed. */
 export const PROTOCOL_ERROR_GRACE_MS = 1_000;
 
+/** Frames written in one tick after which the corked ones are flushed without waiting for the tick to end. */
+export const FLUSH_EVERY_FRAMES = 32;
+
 /** Replies queued for a peer (not yet taken by the kernel) above which the server stops reading its requests. */
 export const PAUSE_ABOVE_QUEUED_BYTES = 1024 * 1024;
 
@@ -46,6 +49,7 @@ export class FrameSocket {
   private frameTimer: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private corked = false;
+  private corkedFrames = 0;
   private paused = false;
   private failed = false;
   private reason: BastionError | undefined;
@@ -96,6 +100,7 @@ export class FrameSocket {
     if (this.closed) return;
     if (!this.corked) {
       this.corked = true;
+      this.corkedFrames = 0;
       this.socket.cork();
       process.nextTick(() => {
         this.corked = false;
@@ -103,6 +108,13 @@ export class FrameSocket {
       });
     }
     this.socket.write(bytes);
+    // A long burst leaves in slices, so the peer starts on the first frames while this side
+    // still produces the rest: one flush per tick made the two ends take turns.
+    if (++this.corkedFrames >= FLUSH_EVERY_FRAMES && !this.socket.destroyed) {
+      this.corkedFrames = 0;
+      this.socket.uncork();
+      this.socket.cork();
+    }
     // Past the socket's own high-water mark (16 KiB) a batch of large replies is normal; reading
     // stops only once a peer leaves more than this unread, so what it can pile up stays bounded.
     if (this.options.pauseOnBackpressure && this.socket.writableLength > PAUSE_ABOVE_QUEUED_BYTES) this.pauseReading();
