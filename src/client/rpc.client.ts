@@ -24,6 +24,12 @@ import type { ClientOptions } from './options.js';
 
 const NO_METADATA = Object.freeze({});
 
+/** A node chosen for an attempt, with its pool and breaker key. */
+interface Picked {
+  readonly node: ServiceNode;
+  readonly key: string;
+}
+
 /** Selections per attempt before giving up on finding a node whose breaker lets a call through. */
 const PICKS = 8;
 
@@ -220,25 +226,29 @@ export class RPCClient implements Client {
    * A node for the next attempt: one not tried yet when the selector offers one, never one
    * whose breaker is open. Answers synchronously while the selector's cache does.
    */
-  private pick(service: string, tried: ReadonlySet<string> | undefined): { node: ServiceNode; key: string } | Promise<{ node: ServiceNode; key: string }> {
+  private pick(service: string, tried: ReadonlySet<string> | undefined): Picked | Promise<Picked> {
     for (let i = 0; i < PICKS; i++) {
       const node = this.selector.selectNow?.(service);
       if (node === undefined) return this.pickAsync(service, tried, i);
-      const key = nodeKey(service, node);
-      if (tried?.has(key) === true && i < PICKS / 2) continue;
-      if (this.breakers.allow(key)) return { node, key };
+      const picked = this.acceptable(service, node, tried, i);
+      if (picked !== undefined) return picked;
     }
     throw circuitOpen(service);
   }
 
-  private async pickAsync(service: string, tried: ReadonlySet<string> | undefined, from: number): Promise<{ node: ServiceNode; key: string }> {
+  private async pickAsync(service: string, tried: ReadonlySet<string> | undefined, from: number): Promise<Picked> {
     for (let i = from; i < PICKS; i++) {
-      const node = await this.selector.select(service);
-      const key = nodeKey(service, node);
-      if (tried?.has(key) === true && i < PICKS / 2) continue;
-      if (this.breakers.allow(key)) return { node, key };
+      const picked = this.acceptable(service, await this.selector.select(service), tried, i);
+      if (picked !== undefined) return picked;
     }
     throw circuitOpen(service);
+  }
+
+  /** The `i`-th selection, unless it was tried already (for the first half of the picks) or its breaker is open. */
+  private acceptable(service: string, node: ServiceNode, tried: ReadonlySet<string> | undefined, i: number): Picked | undefined {
+    const key = nodeKey(service, node);
+    if (tried?.has(key) === true && i < PICKS / 2) return undefined;
+    return this.breakers.allow(key) ? { node, key } : undefined;
   }
 
   private async connect(service: string, node: ServiceNode): Promise<ClientConnection> {
