@@ -155,16 +155,23 @@ const responseContentTypes = new Map<string, string>();
  * are kept (metadata such as trace ids differs from call to call); the result is frozen.
  */
 function requestHeader(bytes: Uint8Array): RequestHeader {
+  // The same header as the last one (the usual case: one client, one endpoint) is found by a
+  // byte comparison, without decoding the text or hashing it.
+  if (lastRequest !== undefined && lastRequest.bytes.equals(bytes)) return lastRequest.header;
   const text = headerText(bytes);
-  const known = requestHeaders.get(text);
-  if (known !== undefined) return known;
-  const header = parseRequestHeader(parseHeaderText(text));
-  if (header.metadata === NO_METADATA) {
+  let header = requestHeaders.get(text);
+  if (header === undefined) {
+    header = parseRequestHeader(parseHeaderText(text));
+    if (header.metadata !== NO_METADATA) return header;
     if (requestHeaders.size >= MAX_CACHED_HEADERS) requestHeaders.clear();
     requestHeaders.set(text, header);
   }
+  // A copy: the bytes are a view into a socket chunk the frame would otherwise keep alive.
+  lastRequest = { bytes: Buffer.from(bytes), header };
   return header;
 }
+
+let lastRequest: { readonly bytes: Buffer; readonly header: RequestHeader } | undefined;
 
 function responseContentType(bytes: Uint8Array): string {
   const text = headerText(bytes);
