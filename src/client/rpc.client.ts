@@ -16,7 +16,7 @@ import { ConnectionPool } from './connection-pool.js';
 import { nodeKey } from './node-key.js';
 import { EndpointCodecs } from './endpoint-codecs.js';
 import { isNodeFailure, retryDelay, type RetryOptions } from './retry.js';
-import { metadataProblem } from '../transport/call-metadata.js';
+import { hasMetadataKeys, metadataProblem } from '../transport/call-metadata.js';
 import { currentCall } from '../server/call-scope.js';
 import { HEALTH_ENDPOINT, type HealthReport } from '../server/server.js';
 import { serviceProxy, type ServiceProxy } from './proxy.js';
@@ -102,7 +102,7 @@ export class RPCClient implements Client {
       }
       const { metadata } = options;
       // The common empty metadata skips the walk; anything else, an array or null included, is checked.
-      const empty = metadata === undefined || (typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata) && !hasKeys(metadata));
+      const empty = metadata === undefined || (typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata) && !hasMetadataKeys(metadata));
       const problem = empty ? undefined : metadataProblem(metadata);
       if (problem !== undefined) throw new BastionError('BST_ERR_CLIENT_METADATA_INVALID', problem);
     } catch (error) {
@@ -136,7 +136,7 @@ export class RPCClient implements Client {
     // An explicit option wins, then the content type the endpoint registered, then the client default.
     const codec = this.codecs.get(options.contentType ?? record?.codec ?? this.options.contentType);
     const body = encodeRequest(codec, this.binder.toPlain(request), endpoint);
-    const header = { service, endpoint, contentType: codec.contentType, metadata: hasKeys(options.metadata) ? options.metadata : NO_METADATA, timeoutMs };
+    const header = { service, endpoint, contentType: codec.contentType, metadata: options.metadata !== undefined && hasMetadataKeys(options.metadata) ? options.metadata : NO_METADATA, timeoutMs };
     const idempotent = retry.retries > 0 && record?.idempotent === true;
     return this.attempts(header, body, signal, retry, idempotent);
   }
@@ -312,12 +312,6 @@ function encodeRequest(codec: Codec, value: unknown, endpoint: string): Uint8Arr
     if (BastionError.is(error) && error.code < 500) throw error;
     throw new BastionError('BST_ERR_CLIENT_ENCODE', `The request to ${endpoint} cannot be encoded as ${codec.contentType}`, {}, { cause: error });
   }
-}
-
-function hasKeys(value: Readonly<Record<string, string>> | undefined): value is Readonly<Record<string, string>> {
-  if (value === undefined) return false;
-  for (const _key in value) return true;
-  return false;
 }
 
 function ranOut(error: BastionError): boolean {

@@ -131,7 +131,7 @@ export function rateLimitWrapper(limiter: RateLimiter, metrics?: RateLimitMetric
       if (signal.aborted) {
         // Abandoned while its tokens were being taken: they stay spent, but the handler does not run.
         report('abandoned');
-        throw signal.reason as Error;
+        throw abortReason(signal);
       }
       report(result.allowed ? 'allowed' : 'rejected');
       if (!result.allowed) throw rateLimited(result.retryAfterMs);

@@ -52,11 +52,6 @@ export class CallSignal {
   }
 }
 
-/** Starts the clock of one call (see `CallSignal`). */
-export function startCallSignal(timeoutMs: number, cancelled?: CancelSignal): CallSignal {
-  return new CallSignal(timeoutMs, cancelled);
-}
-
 /**
  * The cheapest signal of a call for the framework's own wrappers: the call's cancellation when
  * the server built the context, else the context's `signal` (a subscriber's, a test's).

@@ -29,6 +29,12 @@ export function metadataProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/** Whether `value` has an own enumerable key: empty metadata travels as one shared frozen `{}`. */
+export function hasMetadataKeys(value: object): boolean {
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  return false;
+}
+
 /** A frozen copy of metadata that passed `metadataProblem` (so it holds no prototype key). */
 export function freezeMetadata(value: Readonly<Record<string, string>>): CallMetadata {
   return Object.freeze({ ...value });

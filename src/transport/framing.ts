@@ -5,7 +5,7 @@
 import { BastionError, type WireError } from '../errors/bastion-error.js';
 import { frameTooLarge } from '../errors/factories.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './options.js';
-import { freezeMetadata, metadataProblem } from './call-metadata.js';
+import { freezeMetadata, hasMetadataKeys, metadataProblem } from './call-metadata.js';
 import type { CallMetadata, RequestHeader } from './transport.js';
 
 /** The kind byte of each frame. */
@@ -196,7 +196,7 @@ function requireString(header: Record<string, unknown>, name: string): string {
 
 function parseMetadata(value: unknown): CallMetadata {
   if (!isRecord(value)) throw malformedFrame("the header field 'metadata' must be an object");
-  if (!hasKeys(value)) return NO_METADATA;
+  if (!hasMetadataKeys(value)) return NO_METADATA;
   // Bounded (keys, bytes) and without prototype keys, so metadata a handler forwards stays small and inert.
   const problem = metadataProblem(value);
   if (problem !== undefined) throw malformedFrame(problem);
@@ -205,11 +205,6 @@ function parseMetadata(value: unknown): CallMetadata {
 
 /** One frozen `{}` for the many calls that carry no metadata, instead of a copy each. */
 const NO_METADATA: CallMetadata = Object.freeze({});
-
-function hasKeys(value: Record<string, unknown>): boolean {
-  for (const key in value) if (Object.hasOwn(value, key)) return true;
-  return false;
-}
 
 function parseRequestHeader(header: Record<string, unknown>): RequestHeader {
   const timeoutMs = header['timeoutMs'];

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BastionError } from '../../src/errors/bastion-error.js';
-import { startCallSignal } from '../../src/server/call-signal.js';
+import { CallSignal } from '../../src/server/call-signal.js';
 import { deadlineWrapper } from '../../src/server/deadline.wrapper.js';
 import type { CallContext, EndpointDescriptor } from '../../src/server/server.js';
 
 const wrapper = deadlineWrapper()({} as EndpointDescriptor);
 /** The context the server builds for a call that arrived with `timeoutMs` left. */
 const ctx = (timeoutMs: number) => {
-  const clock = startCallSignal(timeoutMs);
-  return { timeoutMs, signal: clock.signal, remainingMs: clock.remainingMs } as CallContext;
+  const clock = new CallSignal(timeoutMs);
+  return { timeoutMs, signal: clock.signal, remainingMs: () => clock.remainingMs() } as CallContext;
 };
 const later = (ms: number, value: unknown) => () => new Promise((resolve) => setTimeout(() => resolve(value), ms));
 
