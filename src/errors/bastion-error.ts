@@ -41,10 +41,16 @@ export class BastionError extends Error implements WireError {
     const entry = ERROR_CATALOGUE[id];
     // A 4xx is an answer for the peer, never logged with a stack: capturing one made a
     // refusal (400, 429) dearer than a served call. 5xx keep theirs (and their cause) for the log.
+    // A limit that is not a number skips the capture altogether (a limit of 0 still walks
+    // the stack), so a 4xx's `stack` is set to its first line by hand.
     const stackTraceLimit = Error.stackTraceLimit;
-    if (entry.code < 500) Error.stackTraceLimit = 0;
+    const refusal = entry.code < 500;
+    if (refusal) Error.stackTraceLimit = undefined as unknown as number;
     super(detail ?? entry.message, options);
-    Error.stackTraceLimit = stackTraceLimit;
+    if (refusal) {
+      Error.stackTraceLimit = stackTraceLimit;
+      this.stack = `BastionError: ${this.message}`;
+    }
     this.name = 'BastionError';
     this.id = id;
     this.code = entry.code;
@@ -66,25 +72,17 @@ export class BastionError extends Error implements WireError {
 
   /** Rebuilds an error received from a peer; an unknown id becomes an internal error. */
   static fromWire(wire: unknown): BastionError {
-    const w = (typeof wire === 'object' && wire !== null ? wire : {}) as Partial<WireError>;
-    const known = typeof w.id === 'string' && Object.hasOwn(ERROR_CATALOGUE, w.id) && !LOCAL_ONLY_ERROR_IDS.has(w.id);
-    const id = known ? (w.id as ErrorId) : 'BST_ERR_SERVER_INTERNAL';
-    const detail = typeof w.detail === 'string' ? w.detail.slice(0, 4096) : undefined;
-    const extras: { fields?: FieldError[]; retryAfterMs?: number } = {};
-    if (Array.isArray(w.fields)) {
-      // A peer's list is bounded like the server's own (100 fields, short paths and texts).
-      extras.fields = w.fields
-        .slice(0, MAX_WIRE_FIELDS)
-        .filter((f): f is FieldError => typeof f === 'object' && f !== null && typeof f.path === 'string')
-        .map((f) => ({
-          path: f.path.slice(0, MAX_WIRE_TEXT),
-          constraints: Array.isArray(f.constraints)
-            ? f.constraints.filter((c): c is string => typeof c === 'string').slice(0, MAX_WIRE_FIELDS).map((c) => c.slice(0, MAX_WIRE_TEXT))
-            : [],
-        }));
-    }
-    if (typeof w.retryAfterMs === 'number' && Number.isFinite(w.retryAfterMs)) extras.retryAfterMs = w.retryAfterMs;
-    return new BastionError(id, detail, extras);
+    if (typeof wire !== 'object' || wire === null) return BastionError.fromChecked(checkWire({}));
+    // A sealed wire error (a transport's decoded header, shared by every call that received the
+    // same one) is checked once; anything else may still change, and is checked each time.
+    if (!sealedWires.has(wire)) return BastionError.fromChecked(checkWire(wire));
+    let checked = checkedWires.get(wire);
+    if (checked === undefined) checkedWires.set(wire, (checked = checkWire(wire)));
+    return BastionError.fromChecked(checked);
+  }
+
+  private static fromChecked(checked: CheckedWire): BastionError {
+    return new BastionError(checked.id, checked.detail, checked.extras);
   }
 
   static {
@@ -104,4 +102,53 @@ export class BastionError extends Error implements WireError {
     if (this.retryAfterMs !== undefined) wire.retryAfterMs = this.retryAfterMs;
     return wire;
   }
+}
+
+/** What `fromWire` takes from a peer's error: a known id, a bounded detail and bounded, frozen extras. */
+interface CheckedWire {
+  readonly id: ErrorId;
+  readonly detail: string | undefined;
+  readonly extras: ErrorExtras;
+}
+
+const sealedWires = new WeakSet<object>();
+const checkedWires = new WeakMap<object, CheckedWire>();
+
+/**
+ * Freezes a wire error made of plain data (a transport's decoded header) all the way down,
+ * so `fromWire` checks it once however many calls share it.
+ */
+export function sealWireError(wire: { -readonly [K in keyof WireError]: WireError[K] }): WireError {
+  if (wire.fields !== undefined) {
+    wire.fields = Object.freeze(wire.fields.map((f) => Object.freeze({ path: f.path, constraints: Object.freeze([...f.constraints]) })));
+  }
+  sealedWires.add(Object.freeze(wire));
+  return wire;
+}
+
+function checkWire(wire: object): CheckedWire {
+  const w = wire as Partial<WireError>;
+  const known = typeof w.id === 'string' && Object.hasOwn(ERROR_CATALOGUE, w.id) && !LOCAL_ONLY_ERROR_IDS.has(w.id);
+  const id = known ? (w.id as ErrorId) : 'BST_ERR_SERVER_INTERNAL';
+  const detail = typeof w.detail === 'string' ? w.detail.slice(0, 4096) : undefined;
+  const extras: { fields?: FieldError[]; retryAfterMs?: number } = {};
+  if (Array.isArray(w.fields)) {
+    // A peer's list is bounded like the server's own (100 fields, short paths and texts).
+    extras.fields = w.fields
+      .slice(0, MAX_WIRE_FIELDS)
+      .filter((f): f is FieldError => typeof f === 'object' && f !== null && typeof f.path === 'string')
+      .map((f) =>
+        Object.freeze({
+          path: f.path.slice(0, MAX_WIRE_TEXT),
+          constraints: Object.freeze(
+            Array.isArray(f.constraints)
+              ? f.constraints.filter((c): c is string => typeof c === 'string').slice(0, MAX_WIRE_FIELDS).map((c) => c.slice(0, MAX_WIRE_TEXT))
+              : [],
+          ),
+        }),
+      );
+    Object.freeze(extras.fields);
+  }
+  if (typeof w.retryAfterMs === 'number' && Number.isFinite(w.retryAfterMs)) extras.retryAfterMs = w.retryAfterMs;
+  return { id, detail, extras: Object.freeze(extras) };
 }

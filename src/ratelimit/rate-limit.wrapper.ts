@@ -3,7 +3,7 @@ import { rateLimited } from '../errors/factories.js';
 import type { RateLimitPolicy } from '../metadata/models.js';
 import type { CallContext, EndpointDescriptor, HandlerWrapper, Next, WrapperFactory } from '../server/server.js';
 import { cancelSignalOf } from '../server/call-signal.js';
-import { rejection } from '../server/wrapper.js';
+import { rejection } from '../errors/rejection.js';
 import { rateLimitPolicyProblem } from './options.js';
 import { RATE_LIMIT_OUTCOMES, type BucketClaim, type RateLimitEvent, type RateLimiter, type RateLimitMetrics, type RateLimitOutcome, type TakeResult } from './ratelimit.js';
 import { abortReason, WaitQueue } from './wait-queue.js';

@@ -1,4 +1,5 @@
 import { forbidden, unauthenticated } from '../errors/factories.js';
+import { rejection } from '../errors/rejection.js';
 import type { WrapperFactory } from '../server/server.js';
 import { matchesAllowList } from './allow-list.js';
 
@@ -14,8 +15,8 @@ export function mutualTLSWrapper(): WrapperFactory {
     const allow = policy.allow;
     return (ctx, next) => {
       const identity = ctx.peer.identity;
-      if (!ctx.peer.authorized || identity === undefined) throw unauthenticated();
-      if (allow !== undefined && !matchesAllowList(identity.name, allow)) throw forbidden(identity.name);
+      if (!ctx.peer.authorized || identity === undefined) return rejection(unauthenticated());
+      if (allow !== undefined && !matchesAllowList(identity.name, allow)) return rejection(forbidden(identity.name));
       return next();
     };
   };

@@ -16,7 +16,8 @@ import { HEALTH_ENDPOINT, type CallContext, type EndpointDescriptor, type Health
 import { keepCallScopes, withCall } from './call-scope.js';
 import { ServedCall } from './served-call.js';
 import { requestBinding } from './bind-request.js';
-import { compose, rejection, type Terminal } from './wrapper.js';
+import { rejection } from '../errors/rejection.js';
+import { compose, type Terminal } from './wrapper.js';
 
 /** Resolves the instance of a service class (from the container). */
 export type ServiceResolver = (cls: ServiceClass) => object;

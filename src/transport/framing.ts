@@ -2,7 +2,7 @@
  * The wire format of the transport (docs/wire-protocol.md): a 4-byte big-endian length N,
  * then N payload bytes holding a kind, a call id, a JSON header and the body.
  */
-import { BastionError, type WireError } from '../errors/bastion-error.js';
+import { BastionError, sealWireError, type FieldError, type WireError } from '../errors/bastion-error.js';
 import { frameTooLarge } from '../errors/factories.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './options.js';
 import { freezeMetadata, hasMetadataKeys, metadataProblem } from './call-metadata.js';
@@ -72,21 +72,68 @@ export function cachedHeaderPrefixes(): number {
   return headerPrefixCount;
 }
 
-function headerJson(frame: Frame): string {
+/** Error headers above this size are neither kept encoded nor kept decoded. */
+export const MAX_CACHED_ERROR_HEADER_BYTES = 1024;
+const responseHeaders = new Map<string, Buffer>();
+const errorHeaders = new Map<string, { readonly wire: WireError; readonly bytes: Buffer }>();
+
+function headerOf(frame: Frame): string | Buffer {
   switch (frame.kind) {
     case 'request': {
       const { service, endpoint, contentType, metadata, timeoutMs } = frame.header;
       return `${headerPrefix(service, endpoint, contentType)}${JSON.stringify(metadata)},"timeoutMs":${JSON.stringify(timeoutMs)}}`;
     }
     case 'response':
-      return JSON.stringify({ contentType: frame.contentType });
-    case 'error': {
-      const { id, code, status, detail, fields, retryAfterMs } = frame.error;
-      return JSON.stringify({ id, code, status, detail, fields, retryAfterMs });
-    }
+      return responseHeader(frame.contentType);
+    case 'error':
+      return errorHeader(frame.error);
     default:
       return '';
   }
+}
+
+function responseHeader(contentType: string): Buffer {
+  let bytes = responseHeaders.get(contentType);
+  if (bytes === undefined) {
+    bytes = Buffer.from(JSON.stringify({ contentType }));
+    if (responseHeaders.size >= MAX_HEADER_PREFIXES) responseHeaders.clear();
+    responseHeaders.set(contentType, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * A refusal repeats itself (the same `400` for the same bad fields, call after call), and
+ * encoding its header cost more than the rest of the refusal: it is kept, encoded, by its
+ * detail and compared field by field. A retry-after changes with every call and is never kept.
+ */
+function errorHeader(error: WireError): string | Buffer {
+  const { id, code, status, detail, fields, retryAfterMs } = error;
+  if (retryAfterMs !== undefined) return JSON.stringify({ id, code, status, detail, fields, retryAfterMs });
+  const known = errorHeaders.get(detail);
+  if (known !== undefined && sameWireError(known.wire, error)) return known.bytes;
+  const bytes = Buffer.from(JSON.stringify({ id, code, status, detail, fields }));
+  if (bytes.byteLength > MAX_CACHED_ERROR_HEADER_BYTES) return bytes;
+  if (errorHeaders.size >= MAX_CACHED_HEADERS) errorHeaders.clear();
+  // A copy: the error's arrays belong to whoever made it.
+  const copy = fields?.map((field) => ({ path: field.path, constraints: [...field.constraints] }));
+  errorHeaders.set(detail, { wire: { id, code, status, detail, ...(copy === undefined ? {} : { fields: copy }) }, bytes });
+  return bytes;
+}
+
+function sameWireError(a: WireError, b: WireError): boolean {
+  if (a.id !== b.id || a.code !== b.code || a.status !== b.status || a.detail !== b.detail) return false;
+  const x = a.fields;
+  const y = b.fields;
+  if (x === undefined || y === undefined) return x === y;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) {
+    const f = x[i] as FieldError;
+    const g = y[i] as FieldError;
+    if (f.path !== g.path || f.constraints.length !== g.constraints.length) return false;
+    for (let j = 0; j < f.constraints.length; j++) if (f.constraints[j] !== g.constraints[j]) return false;
+  }
+  return true;
 }
 
 /**
@@ -97,8 +144,8 @@ export function encodeFrame(frame: Frame, maxFrameBytes: number = DEFAULT_MAX_FR
   if (!Number.isInteger(frame.callId) || frame.callId < 0 || frame.callId > MAX_UINT32) {
     throw new RangeError('a call id must be an unsigned 32-bit integer');
   }
-  const json = headerJson(frame);
-  const headerLength = Buffer.byteLength(json, 'utf8');
+  const header = headerOf(frame);
+  const headerLength = typeof header === 'string' ? Buffer.byteLength(header, 'utf8') : header.byteLength;
   const body = frame.kind === 'error' ? EMPTY : frame.body;
   const payloadLength = FRAME_FIXED_BYTES + headerLength + body.byteLength;
   if (payloadLength > maxFrameBytes || payloadLength > MAX_UINT32) throw frameTooLarge(maxFrameBytes);
@@ -108,7 +155,8 @@ export function encodeFrame(frame: Frame, maxFrameBytes: number = DEFAULT_MAX_FR
   buffer.writeUInt32BE(frame.callId, 5);
   buffer.writeUInt32BE(headerLength, 9);
   const bodyOffset = FRAME_PREFIX_BYTES + FRAME_FIXED_BYTES + headerLength;
-  if (headerLength > 0) buffer.write(json, FRAME_PREFIX_BYTES + FRAME_FIXED_BYTES, headerLength, 'utf8');
+  if (typeof header !== 'string') buffer.set(header, FRAME_PREFIX_BYTES + FRAME_FIXED_BYTES);
+  else if (headerLength > 0) buffer.write(header, FRAME_PREFIX_BYTES + FRAME_FIXED_BYTES, headerLength, 'utf8');
   buffer.set(body, bodyOffset);
   return buffer;
 }
@@ -138,10 +186,6 @@ function parseHeaderText(text: string): Record<string, unknown> {
   }
   if (!isRecord(parsed)) throw malformedFrame('the header is not a JSON object');
   return parsed;
-}
-
-function parseHeader(bytes: Uint8Array): Record<string, unknown> {
-  return parseHeaderText(headerText(bytes));
 }
 
 /** Most decoded headers kept by their exact text; the cache starts over beyond it, as the text comes from a peer. */
@@ -183,6 +227,22 @@ function responseContentType(bytes: Uint8Array): string {
   return contentType;
 }
 
+const wireErrors = new Map<string, WireError>();
+
+/** An error header, parsed and checked once per distinct text (refusals repeat); one with a retry-after is parsed each time. */
+function wireError(bytes: Uint8Array): WireError {
+  const text = headerText(bytes);
+  const known = wireErrors.get(text);
+  if (known !== undefined) return known;
+  const parsed = parseWireError(parseHeaderText(text));
+  if (parsed.retryAfterMs !== undefined || bytes.byteLength > MAX_CACHED_ERROR_HEADER_BYTES) return Object.freeze(parsed);
+  // Sealed: shared by every call that receives the same header.
+  const wire = sealWireError(parsed);
+  if (wireErrors.size >= MAX_CACHED_HEADERS) wireErrors.clear();
+  wireErrors.set(text, wire);
+  return wire;
+}
+
 /** How many decoded request headers are cached now (at most `MAX_CACHED_HEADERS`). */
 export function cachedRequestHeaders(): number {
   return requestHeaders.size;
@@ -220,7 +280,7 @@ function parseRequestHeader(header: Record<string, unknown>): RequestHeader {
   });
 }
 
-function parseWireError(header: Record<string, unknown>): WireError {
+function parseWireError(header: Record<string, unknown>): { -readonly [K in keyof WireError]: WireError[K] } {
   const code = header['code'];
   if (typeof code !== 'number' || !Number.isInteger(code)) throw malformedFrame("the header field 'code' must be an integer");
   const wire: { -readonly [K in keyof WireError]: WireError[K] } = {
@@ -247,7 +307,7 @@ function parseWireError(header: Record<string, unknown>): WireError {
     }
     wire.retryAfterMs = retryAfterMs;
   }
-  return Object.freeze(wire);
+  return wire;
 }
 
 /** Decodes one payload (the bytes after the length prefix). Throws a malformed-frame error. */
@@ -266,7 +326,7 @@ export function decodePayload(payload: Uint8Array): Frame {
     case 'response':
       return { kind, callId, contentType: responseContentType(headerBytes), body };
     case 'error':
-      return { kind, callId, error: parseWireError(parseHeader(headerBytes)) };
+      return { kind, callId, error: wireError(headerBytes) };
     default:
       if (headerLength !== 0) throw malformedFrame(`a ${kind} frame carries no header`);
       return { kind, callId, body };

@@ -4,6 +4,7 @@ import { getMetadataStorage, type ValidatorOptions } from 'class-validator';
 import type { FieldError } from '../errors/bastion-error.js';
 import { injectable } from 'inversify';
 import { badRequest } from '../errors/factories.js';
+import { rejection } from '../errors/rejection.js';
 import type { DtoClass } from '../metadata/models.js';
 import { bindCompiled } from './compiled-binding.js';
 import { compiledPlanFor, type CompiledPlan } from './compiled-plan.js';
@@ -63,11 +64,11 @@ export class StrictBinder implements Binder {
   bindNow<T extends object>(dto: DtoClass<T>, plain: unknown): T | Promise<T> {
     this.prepare(dto);
     if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
-      throw badRequest([fieldError(BODY_PATH, 'isObject', 'an object was expected')]);
+      return rejection(badRequest([fieldError(BODY_PATH, 'isObject', 'an object was expected')]));
     }
     const proto: unknown = Object.getPrototypeOf(plain);
     if (proto !== Object.prototype && proto !== null) {
-      throw badRequest([fieldError(BODY_PATH, 'isPlainObject', 'a plain object was expected')]);
+      return rejection(badRequest([fieldError(BODY_PATH, 'isPlainObject', 'a plain object was expected')]));
     }
     // Reported together with the constraints' errors, so one answer names every bad field.
     const structureErrors = checkShape(dto, plain);
@@ -76,7 +77,7 @@ export class StrictBinder implements Binder {
     const instance: unknown = bound ?? plainToInstance(dto as new () => T, plain, STRICT_TRANSFORM_OPTIONS);
     // Never treat "no errors" on something that is not exactly a DTO instance as success (B01).
     if (typeof instance !== 'object' || instance === null || Object.getPrototypeOf(instance) !== dto.prototype) {
-      throw badRequest([fieldError(BODY_PATH, 'isInstance', 'the body could not be bound to the request type')]);
+      return rejection(badRequest([fieldError(BODY_PATH, 'isInstance', 'the body could not be bound to the request type')]));
     }
     const fields = compiled === undefined ? undefined : compiledFieldErrors(compiled, instance);
     const library = fields ?? libraryFieldErrors(instance);
@@ -142,16 +143,16 @@ function hasConstraints(cls: unknown): boolean {
   return typeof cls === 'function' && getMetadataStorage().getTargetValidationMetadatas(cls, '', false, false).length > 0;
 }
 
-/** The instance when nothing failed; otherwise the `400` naming every bad field, structure errors first. */
-function settle<T>(instance: T, structureErrors: readonly FieldError[], errors: readonly FieldError[]): T {
+/** The instance when nothing failed; otherwise the `400` naming every bad field, structure errors first (returned rejected, not thrown). */
+function settle<T>(instance: T, structureErrors: readonly FieldError[], errors: readonly FieldError[]): T | Promise<never> {
   if (errors.length > 0 || structureErrors.length > 0) {
     // Below a value of the wrong shape, class-validator's paths describe nothing the caller sent.
     // With no structure error (the usual refusal: a wrong value) class-validator's list is
     // the answer as it is: one entry per path, each constraint once, already capped.
-    if (structureErrors.length === 0) throw badRequest(errors);
+    if (structureErrors.length === 0) return rejection(badRequest(errors));
     const refused = structureErrors.map((field) => `${field.path}.`);
     const inner = errors.filter((field) => !refused.some((prefix) => field.path.startsWith(prefix)));
-    throw badRequest(mergeFieldErrors(structureErrors, inner));
+    return rejection(badRequest(mergeFieldErrors(structureErrors, inner)));
   }
   return instance;
 }

@@ -16,7 +16,8 @@ export interface Binder {
   toInstance<T extends object>(dto: DtoClass<T>, plain: unknown): Promise<T>;
   /**
    * `toInstance` for the hot path: the instance itself when no constraint had to be awaited
-   * (a promise of it otherwise); a refusal is thrown synchronously, never returned rejected.
+   * (a promise of it otherwise); a refusal is returned as a rejected promise, not thrown
+   * (errors/rejection.ts says why).
    */
   bindNow?<T extends object>(dto: DtoClass<T>, plain: unknown): T | Promise<T>;
   /** The failing fields of a handler result that is a DTO instance (or an array of them); empty when it is valid or not a DTO. */
