@@ -243,6 +243,11 @@ function wireError(bytes: Uint8Array): WireError {
   return wire;
 }
 
+/** How many error headers are kept now, encoded and decoded (each at most `MAX_CACHED_HEADERS`). */
+export function cachedErrorHeaders(): { readonly encoded: number; readonly decoded: number } {
+  return { encoded: errorHeaders.size, decoded: wireErrors.size };
+}
+
 /** How many decoded request headers are cached now (at most `MAX_CACHED_HEADERS`). */
 export function cachedRequestHeaders(): number {
   return requestHeaders.size;

@@ -4,6 +4,7 @@ import { TOKENS } from '../container/tokens.js';
 import { BastionError } from '../errors/bastion-error.js';
 import { toBastionError } from '../errors/factories.js';
 import type { PeerInfo } from '../security/security.js';
+import { CallTable } from './call-table.js';
 import { encodeFrame, FrameDecoder, MAX_CALL_ID, type Frame } from './framing.js';
 import { DEFAULT_DRAIN_MS, DEFAULT_TRANSPORT_OPTIONS } from './options.js';
 import type { CallHandler, ClientConnection, DialTarget, Listener, Reply, RequestHeader, Transport, TransportOptions } from './transport.js';
@@ -29,9 +30,9 @@ function roundTrip(frame: Frame, maxFrameBytes: number): Frame {
 }
 
 class MemoryListener implements Listener {
-  private readonly inFlight = new Set<Promise<Reply>>();
-  /** Rejecters of calls still waiting, so a listener destroyed mid-call fails them as a closed socket would. */
-  private readonly waiting = new Set<(error: BastionError) => void>();
+  /** Calls still waiting, with their rejecters, so a listener destroyed mid-call fails them as a closed socket would. */
+  private readonly inFlight = new CallTable<{ readonly call: Promise<Reply>; readonly reject: (error: BastionError) => void }>();
+  private nextCallId = 1;
   private draining = false;
   private closing: Promise<void> | undefined;
   isDestroyed = false;
@@ -50,12 +51,11 @@ class MemoryListener implements Listener {
     const call = Promise.resolve()
       .then(() => this.handler({ header, body, peer }))
       .catch((error: unknown): Reply => ({ kind: 'error', error: toBastionError(error).toWire() }));
-    this.inFlight.add(call);
+    const id = this.nextCallId++;
     return new Promise<Reply>((resolve, reject) => {
-      this.waiting.add(reject);
+      this.inFlight.set(id, { call, reject });
       void call.then((reply) => {
-        this.inFlight.delete(call);
-        this.waiting.delete(reject);
+        this.inFlight.delete(id);
         resolve(reply);
       });
     });
@@ -71,11 +71,11 @@ class MemoryListener implements Listener {
     this.unregister();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs)));
-    await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
+    await Promise.race([Promise.allSettled(this.inFlight.values().map((waiting) => waiting.call)), timeout]);
     clearTimeout(timer);
     this.isDestroyed = true;
-    for (const reject of this.waiting) reject(transportClosed());
-    this.waiting.clear();
+    for (const waiting of this.inFlight.values()) waiting.reject(transportClosed());
+    this.inFlight.clear();
   }
 }
 

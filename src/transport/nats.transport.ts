@@ -4,6 +4,7 @@ import { BastionError } from '../errors/bastion-error.js';
 import { deadlineExceeded, toBastionError } from '../errors/factories.js';
 import type { PeerInfo } from '../security/security.js';
 import { CallSigner, CallVerifier, type CallIdentityOptions } from './call-identity.js';
+import { CallTable } from './call-table.js';
 import { encodeFrame, FrameDecoder, type Frame } from './framing.js';
 import { DEFAULT_DRAIN_MS } from './options.js';
 import type { CallHandler, ClientConnection, DialTarget, Listener, Reply, RequestHeader, Transport, TransportOptions } from './transport.js';
@@ -44,7 +45,8 @@ function frameOf(data: Uint8Array, maxFrameBytes: number): Frame {
 }
 
 class NatsListener implements Listener {
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new CallTable<Promise<void>>();
+  private nextWorkId = 1;
   private draining = false;
   private closing: Promise<void> | undefined;
 
@@ -55,8 +57,9 @@ class NatsListener implements Listener {
   ) {}
 
   track(work: Promise<void>): void {
-    this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+    const id = this.nextWorkId++;
+    this.inFlight.set(id, work);
+    void work.finally(() => this.inFlight.delete(id));
   }
 
   get isDraining(): boolean {
@@ -68,7 +71,7 @@ class NatsListener implements Listener {
       this.draining = true;
       let timer: NodeJS.Timeout | undefined;
       const wait = new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs)));
-      await Promise.race([Promise.allSettled([...this.inFlight]), wait]);
+      await Promise.race([Promise.allSettled(this.inFlight.values()), wait]);
       clearTimeout(timer);
       this.subscription.unsubscribe();
     })();

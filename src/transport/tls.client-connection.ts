@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { BastionError } from '../errors/bastion-error.js';
+import { CallTable } from './call-table.js';
 import type { CancelSignal } from './cancellation.js';
 import { FrameSocket } from './frame-socket.js';
 import { encodeFrame, malformedFrame, MAX_CALL_ID, type Frame } from './framing.js';
@@ -31,7 +32,7 @@ function transportClosed(detail?: string): BastionError {
  */
 export class TLSClientConnection implements ClientConnection {
   private readonly frames: FrameSocket;
-  private readonly pending = new Map<number, PendingCall>();
+  private readonly pending = new CallTable<PendingCall>();
   private nextCallId = 1;
   private isClosed = false;
   /** The server is draining: no new call goes on this connection, which closes once its calls are answered. */

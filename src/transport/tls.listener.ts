@@ -5,6 +5,7 @@ import { cannotListen, toBastionError, unavailable } from '../errors/factories.j
 import { SECURITY_EVENTS, handshakeRefusedReason, type Logger } from '../logging/logger.js';
 import type { PeerInfo } from '../security/security.js';
 import { FrameSocket } from './frame-socket.js';
+import { CallTable } from './call-table.js';
 import { Cancellation } from './cancellation.js';
 import { malformedFrame, type Frame } from './framing.js';
 import { DEFAULT_DRAIN_MS } from './options.js';
@@ -24,7 +25,7 @@ interface Session {
    * it or disconnects. An id stays here until its handler really finished, even after its
    * reply (a `408`) left, so reusing the id cannot start a second handler (attack F3).
    */
-  readonly calls: Map<number, Cancellation>;
+  readonly calls: CallTable<Cancellation>;
   /** Resolves when the connection closed, by either side. */
   readonly gone: Promise<void>;
 }
@@ -198,7 +199,7 @@ export class TLSListener implements Listener {
       socket.destroy();
       return;
     }
-    const calls = new Map<number, Cancellation>();
+    const calls = new CallTable<Cancellation>();
     let markGone: () => void = () => {};
     const session: Session = {
       peer,

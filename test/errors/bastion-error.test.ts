@@ -15,6 +15,11 @@ describe(BastionError.name, () => {
         }
       });
 
+      it('should still say what it is on the stack line a log prints', () => {
+        const error = badRequest([{ path: 'name', constraints: ['isString: name must be a string'] }]);
+        assert.equal(error.stack, 'BastionError: The request failed validation: name');
+      });
+
       it('should leave Error.stackTraceLimit as it found it', () => {
         const before = Error.stackTraceLimit;
         rateLimited(1);

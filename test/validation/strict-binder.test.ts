@@ -105,6 +105,19 @@ describe(StrictBinder.name, () => {
       });
     });
 
+    describe('when bindNow refuses a body', () => {
+      it('should return the 400 as a rejected promise, never throw it (a throwing refusal path stays in the interpreter)', async () => {
+        for (const body of [{ quantity: 'many' }, [1, 2], 'text', { quantity: 1, admin: true }]) {
+          let result: unknown;
+          assert.doesNotThrow(() => {
+            result = binder.bindNow(Order, body);
+          });
+          assert.ok(result instanceof Promise);
+          await rejectsBastion(result as Promise<unknown>, 'BST_ERR_VALIDATION_FAILED', 400);
+        }
+      });
+    });
+
     describe('when the body is a null-prototype object', () => {
       it('should bind it like a plain object', async () => {
         const plain = Object.assign(Object.create(null) as object, { quantity: 3 });
