@@ -31,9 +31,14 @@ export function frameTooLarge(limitBytes: number): BastionError {
   return new BastionError('BST_ERR_TRANSPORT_FRAME_TOO_LARGE', `The frame is larger than ${limitBytes} bytes`);
 }
 
-/** A `429`: the rate limit is exceeded; retry after `retryAfterMs` milliseconds. */
+/**
+ * A `429`: the rate limit is exceeded; retry after `retryAfterMs` milliseconds, rounded up
+ * to whole seconds from one second on (HTTP's Retry-After has seconds): the caller never
+ * retries too early, and a long wait's refusal is the same for a second, so peers keep it
+ * encoded instead of building it for every call.
+ */
 export function rateLimited(retryAfterMs: number): BastionError {
-  const wait = Math.max(1, Math.ceil(retryAfterMs));
+  const wait = retryAfterMs >= 1000 ? Math.ceil(retryAfterMs / 1000) * 1000 : Math.max(1, Math.ceil(retryAfterMs));
   return new BastionError('BST_ERR_RATELIMIT_EXCEEDED', `Rate limit exceeded; retry after ${wait} ms`, { retryAfterMs: wait });
 }
 

@@ -49,9 +49,11 @@ export class EventThrottle {
    * `onSuppressed`), otherwise how many of this key were suppressed since the last record.
    */
   admit(event: string, parts: readonly string[]): { readonly suppressed: number } | undefined {
-    // Each part prefixed with its length keeps parts apart whatever characters a peer or endpoint name holds.
-    let key = `${event.length}:${event}`;
-    for (const part of parts) key += `${part.length}:${part}`;
+    return this.admitKey(event, throttleKey(event, parts));
+  }
+
+  /** `admit` with the key already built by `throttleKey` (a caller that sees the same keys again keeps them). */
+  admitKey(event: string, key: string): { readonly suppressed: number } | undefined {
     const now = this.now();
     const window = this.windows.get(key);
     if (window !== undefined && now - window.start < this.intervalMs) {
@@ -64,5 +66,43 @@ export class EventThrottle {
     if (this.windows.size >= this.maxKeys) this.windows.delete(this.windows.keys().next().value as string);
     this.windows.set(key, { start: now, suppressed: 0 });
     return { suppressed: window?.suppressed ?? 0 };
+  }
+}
+
+/** The key of one (event, parts): each part prefixed with its length keeps parts apart whatever characters a peer or endpoint name holds. */
+export function throttleKey(event: string, parts: readonly string[]): string {
+  let key = `${event.length}:${event}`;
+  for (const part of parts) key += `${part.length}:${part}`;
+  return key;
+}
+
+/** Most keys a `ThrottleKeys` keeps; it starts over beyond it, as names may come from peers. */
+const MAX_KEPT_KEYS = 1024;
+
+/**
+ * Built keys of one endpoint (or client), by name and event: a refusal looks its key up
+ * instead of building and hashing a new string each time, which cost more than the rest of
+ * its record keeping.
+ */
+export class ThrottleKeys {
+  private readonly byName = new Map<string, Map<string, string>>();
+  private count = 0;
+
+  constructor(private readonly parts: (name: string) => readonly string[]) {}
+
+  key(event: string, name: string): string {
+    let byEvent = this.byName.get(name);
+    const known = byEvent?.get(event);
+    if (known !== undefined) return known;
+    if (this.count >= MAX_KEPT_KEYS) {
+      this.byName.clear();
+      this.count = 0;
+      byEvent = undefined;
+    }
+    if (byEvent === undefined) this.byName.set(name, (byEvent = new Map()));
+    const key = throttleKey(event, this.parts(name));
+    byEvent.set(event, key);
+    this.count += 1;
+    return key;
   }
 }

@@ -1,7 +1,7 @@
 import type { ClientWrapper } from '../client/client.js';
 import { BastionError } from '../errors/bastion-error.js';
 import type { CallContext, WrapperFactory } from '../server/server.js';
-import { EventThrottle } from './event-throttle.js';
+import { EventThrottle, ThrottleKeys } from './event-throttle.js';
 import { SECURITY_EVENTS, type SecurityEvent } from './events.js';
 import type { LogFields, Logger } from './logger.js';
 
@@ -19,6 +19,9 @@ const EVENT_BY_ERROR: Readonly<Record<string, SecurityEvent>> = Object.freeze({
   BST_ERR_CODEC_TOO_LARGE: SECURITY_EVENTS.validationRefused,
   BST_ERR_CODEC_UNSUPPORTED: SECURITY_EVENTS.validationRefused,
 });
+
+/** Most services whose keys the client side keeps; it starts over beyond it. */
+const MAX_CLIENT_SERVICES = 256;
 
 /** Most field paths one record lists, and the longest path kept: an unknown key is the caller's text. */
 export const MAX_LOGGED_FIELDS = 20;
@@ -55,6 +58,7 @@ function suppressedField(suppressed: number): LogFields {
 export function securityEventsWrapper(logger: Logger, throttle: EventThrottle = new EventThrottle()): WrapperFactory {
   return (endpoint) => {
     const where = { service: endpoint.service, endpoint: endpoint.endpoint };
+    const keys = new ThrottleKeys((peer) => [peer, where.service, where.endpoint]);
     // The refusal is observed, not caught and rethrown: the caller gets the very promise `next()`
     // returned, and a refusal costs no second throw on its way out.
     return (ctx, next) => {
@@ -65,7 +69,7 @@ export function securityEventsWrapper(logger: Logger, throttle: EventThrottle = 
         // A log sink that throws must not turn a refusal into an unhandled rejection (round 3 C).
         try {
           const peer = peerFields(ctx);
-          const admitted = throttle.admit(event, [peer.peer, where.service, where.endpoint]);
+          const admitted = throttle.admitKey(event, keys.key(event, peer.peer));
           if (admitted !== undefined) logger.warn(event, { ...where, ...peer, ...refusalFields(thrown as BastionError), ...suppressedField(admitted.suppressed) });
         } catch {
           // The refusal still reaches the caller; only its record is lost.
@@ -84,13 +88,22 @@ export function securityEventsWrapper(logger: Logger, throttle: EventThrottle = 
  * as `handshake_refused` with `side: 'client'`.)
  */
 export function securityEventsClientWrapper(logger: Logger, throttle: EventThrottle = new EventThrottle()): ClientWrapper {
+  // ':client' is no identity name, so the server's windows of a peer named 'client' stay apart.
+  const keys = new Map<string, ThrottleKeys>();
+  const keyOf = (service: string, endpoint: string): string => {
+    let byService = keys.get(service);
+    if (byService === undefined) {
+      if (keys.size >= MAX_CLIENT_SERVICES) keys.clear();
+      keys.set(service, (byService = new ThrottleKeys((name) => [':client', service, name])));
+    }
+    return byService.key(SECURITY_EVENTS.rateLimited, endpoint);
+  };
   return (call, next) => {
     const result = next();
     result.then(undefined, (thrown: unknown) => {
       if (!BastionError.hasId(thrown, 'BST_ERR_RATELIMIT_EXCEEDED')) return;
       try {
-        // ':client' is no identity name, so the server's windows of a peer named 'client' stay apart.
-        const admitted = throttle.admit(SECURITY_EVENTS.rateLimited, [':client', call.service, call.endpoint]);
+        const admitted = throttle.admitKey(SECURITY_EVENTS.rateLimited, keyOf(call.service, call.endpoint));
         if (admitted !== undefined) {
           logger.debug(SECURITY_EVENTS.rateLimited, { side: 'client', service: call.service, endpoint: call.endpoint, ...refusalFields(thrown), ...suppressedField(admitted.suppressed) });
         }

@@ -103,26 +103,33 @@ function responseHeader(contentType: string): Buffer {
 }
 
 /**
- * A refusal repeats itself (the same `400` for the same bad fields, call after call), and
- * encoding its header cost more than the rest of the refusal: it is kept, encoded, by its
- * detail and compared field by field. A retry-after changes with every call and is never kept.
+ * Whether an error's header is worth keeping: refusals repeat (the same `400` for the same
+ * bad fields, call after call), but a retry-after below a second changes with every call.
+ */
+function repeats(retryAfterMs: number | undefined): boolean {
+  return retryAfterMs === undefined || retryAfterMs % 1000 === 0;
+}
+
+/**
+ * Encoding a refusal's header cost more than the rest of the refusal: one that repeats is
+ * kept, encoded, by its detail and compared field by field.
  */
 function errorHeader(error: WireError): string | Buffer {
   const { id, code, status, detail, fields, retryAfterMs } = error;
-  if (retryAfterMs !== undefined) return JSON.stringify({ id, code, status, detail, fields, retryAfterMs });
+  if (!repeats(retryAfterMs)) return JSON.stringify({ id, code, status, detail, fields, retryAfterMs });
   const known = errorHeaders.get(detail);
   if (known !== undefined && sameWireError(known.wire, error)) return known.bytes;
-  const bytes = Buffer.from(JSON.stringify({ id, code, status, detail, fields }));
+  const bytes = Buffer.from(JSON.stringify({ id, code, status, detail, fields, retryAfterMs }));
   if (bytes.byteLength > MAX_CACHED_ERROR_HEADER_BYTES) return bytes;
   if (errorHeaders.size >= MAX_CACHED_HEADERS) errorHeaders.clear();
   // A copy: the error's arrays belong to whoever made it.
   const copy = fields?.map((field) => ({ path: field.path, constraints: [...field.constraints] }));
-  errorHeaders.set(detail, { wire: { id, code, status, detail, ...(copy === undefined ? {} : { fields: copy }) }, bytes });
+  errorHeaders.set(detail, { wire: { id, code, status, detail, ...(copy === undefined ? {} : { fields: copy }), ...(retryAfterMs === undefined ? {} : { retryAfterMs }) }, bytes });
   return bytes;
 }
 
 function sameWireError(a: WireError, b: WireError): boolean {
-  if (a.id !== b.id || a.code !== b.code || a.status !== b.status || a.detail !== b.detail) return false;
+  if (a.id !== b.id || a.code !== b.code || a.status !== b.status || a.detail !== b.detail || a.retryAfterMs !== b.retryAfterMs) return false;
   const x = a.fields;
   const y = b.fields;
   if (x === undefined || y === undefined) return x === y;
@@ -229,13 +236,13 @@ function responseContentType(bytes: Uint8Array): string {
 
 const wireErrors = new Map<string, WireError>();
 
-/** An error header, parsed and checked once per distinct text (refusals repeat); one with a retry-after is parsed each time. */
+/** An error header, parsed and checked once per distinct text (refusals repeat); one with a retry-after below a second is parsed each time. */
 function wireError(bytes: Uint8Array): WireError {
   const text = headerText(bytes);
   const known = wireErrors.get(text);
   if (known !== undefined) return known;
   const parsed = parseWireError(parseHeaderText(text));
-  if (parsed.retryAfterMs !== undefined || bytes.byteLength > MAX_CACHED_ERROR_HEADER_BYTES) return Object.freeze(parsed);
+  if (!repeats(parsed.retryAfterMs) || bytes.byteLength > MAX_CACHED_ERROR_HEADER_BYTES) return Object.freeze(parsed);
   // Sealed: shared by every call that receives the same header.
   const wire = sealWireError(parsed);
   if (wireErrors.size >= MAX_CACHED_HEADERS) wireErrors.clear();

@@ -15,6 +15,14 @@ describe(BastionError.name, () => {
         }
       });
 
+      it('should round a retry-after up, to whole seconds from one second on', () => {
+        assert.equal(rateLimited(0.2).retryAfterMs, 1);
+        assert.equal(rateLimited(999.5).retryAfterMs, 1000);
+        assert.equal(rateLimited(1000).retryAfterMs, 1000);
+        assert.equal(rateLimited(1001).retryAfterMs, 2000);
+        assert.equal(rateLimited(3_599_999).retryAfterMs, 3_600_000);
+      });
+
       it('should still say what it is on the stack line a log prints', () => {
         const error = badRequest([{ path: 'name', constraints: ['isString: name must be a string'] }]);
         assert.equal(error.stack, 'BastionError: The request failed validation: name');

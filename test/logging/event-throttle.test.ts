@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ClientCall } from '../../src/client/client.js';
 import { rateLimited } from '../../src/errors/factories.js';
-import { EventThrottle } from '../../src/logging/event-throttle.js';
+import { EventThrottle, throttleKey, ThrottleKeys } from '../../src/logging/event-throttle.js';
 import { securityEventsClientWrapper, securityEventsWrapper } from '../../src/logging/security-events.wrapper.js';
 import type { CallContext, EndpointDescriptor } from '../../src/server/server.js';
 import { RecordingLogger } from '../fixtures/quiet-logger.js';
@@ -79,5 +79,29 @@ describe(EventThrottle.name, () => {
         assert.deepEqual(logger.records.map((r) => [r.level, r.event, r.fields['side']]), [['debug', 'rate_limited', 'client']]);
       });
     });
+  });
+});
+
+describe(ThrottleKeys.name, () => {
+  it('should hand back the key throttleKey builds, the same string for the same name and event', () => {
+    const keys = new ThrottleKeys((peer) => [peer, 'svc', 'Svc.call']);
+    const key = keys.key('rate_limited', 'alice');
+    assert.equal(key, throttleKey('rate_limited', ['alice', 'svc', 'Svc.call']));
+    assert.equal(keys.key('rate_limited', 'alice'), key);
+    assert.notEqual(keys.key('validation_refused', 'alice'), key);
+    assert.notEqual(keys.key('rate_limited', 'bob'), key);
+  });
+
+  it('should start over instead of growing when peers bring endless names', () => {
+    const built: string[] = [];
+    const keys = new ThrottleKeys((peer) => {
+      built.push(peer);
+      return [peer];
+    });
+    for (let i = 0; i < 5000; i++) keys.key('shed', `peer-${i}`);
+    assert.equal(keys.key('shed', 'peer-4999'), throttleKey('shed', ['peer-4999']));
+    const before = built.length;
+    keys.key('shed', 'peer-0');
+    assert.equal(built.length, before + 1, 'a name from before the last start-over is built again');
   });
 });

@@ -44,15 +44,22 @@ describe('error header caches', () => {
     }, TypeError);
   });
 
-  it('should encode and decode a retry-after afresh on every refusal', () => {
+  it('should encode and decode a retry-after below a second afresh on every refusal', () => {
     const limited = (retryAfterMs: number): WireError => ({ id: 'BST_ERR_RATELIMIT_EXCEEDED', code: 429, status: 'Too Many Requests', detail: 'Rate limit exceeded', retryAfterMs });
     const before = cachedErrorHeaders();
-    const a = roundTrip(limited(1000));
+    const a = roundTrip(limited(998));
     const b = roundTrip(limited(999));
-    assert.equal(a.retryAfterMs, 1000);
+    assert.equal(a.retryAfterMs, 998);
     assert.equal(b.retryAfterMs, 999);
     assert.ok(Object.isFrozen(a));
-    assert.deepEqual(cachedErrorHeaders(), before, 'errors with a retry-after are never kept');
+    assert.deepEqual(cachedErrorHeaders(), before, 'errors with a retry-after below a second are never kept');
+  });
+
+  it('should never answer a refusal with another retry-after than its own', () => {
+    const limited = (retryAfterMs: number): WireError => ({ id: 'BST_ERR_RATELIMIT_EXCEEDED', code: 429, status: 'Too Many Requests', detail: 'Rate limit exceeded (same text)', retryAfterMs });
+    assert.equal(roundTrip(limited(2000)).retryAfterMs, 2000);
+    assert.equal(roundTrip(limited(3000)).retryAfterMs, 3000);
+    assert.equal(roundTrip(limited(2000)).retryAfterMs, 2000);
   });
 
   it(`should stay within ${MAX_CACHED_HEADERS} entries when refusals never repeat`, () => {
