@@ -190,35 +190,59 @@ export class RPCServer implements Server {
     return { kind: 'response', contentType: codec.contentType, body: encodeBody(codec, report, { endpoint: HEALTH_ENDPOINT, body: 'response' }) };
   }
 
-  private readonly handle: CallHandler = async (call: InboundCall): Promise<Reply> => {
+  // Promise reactions, not an async function: a refusal reaches its reply without being
+  // thrown back into a frame and unwound, and every call saves the async function's promises.
+  private readonly handle: CallHandler = (call: InboundCall): Promise<Reply> => {
     const { header } = call;
-    if (header.endpoint === HEALTH_ENDPOINT && this.routes.has(header.service)) return this.health(header);
+    if (header.endpoint === HEALTH_ENDPOINT && this.routes.has(header.service)) return Promise.resolve(this.health(header));
     const route = this.routes.get(header.service)?.get(header.endpoint);
-    if (route === undefined) return { kind: 'error', error: notFound(`${header.service}/${header.endpoint}`).toWire() };
+    if (route === undefined) return Promise.resolve({ kind: 'error', error: notFound(`${header.service}/${header.endpoint}`).toWire() });
     const ctx = new ServedCall(route.endpoint, call);
+    let running: Promise<unknown>;
     try {
-      const value = await withCall(ctx, route.run);
-      return { kind: 'response', contentType: route.endpoint.codec, body: route.encode(value) };
+      running = withCall(ctx, route.run);
     } catch (thrown) {
-      if (call.cancelled?.aborted === true && thrown === call.cancelled.reason) {
-        // The client cancelled or went away: nobody reads an answer, and nothing failed here.
-        this.logger.debug('call_cancelled', { endpoint: header.endpoint });
-        return { kind: 'error', error: new BastionError('BST_ERR_TRANSPORT_CLOSED').toWire() };
-      }
-      const error = forwardable(thrown);
-      if (error.code >= 500) {
-        // The cause stays in the log; the peer only ever sees the catalogue message.
-        this.logger.error('handler_failed', { endpoint: header.endpoint, error: describeThrown(thrown) });
-      }
-      return { kind: 'error', error: error.toWire() };
-    } finally {
-      ctx.dispose();
-      // The deadline answers 408 (or a cancel ends the call) while the handler may still run: the
-      // transport holds the call's id and in-flight slot until that work settles (attack F3).
-      // Answered without an abort, the chain waited for that work: it has settled.
-      if (ctx.pending !== undefined && ctx.cancellation.aborted) call.holdUntil?.(ctx.pending);
+      running = rejection(thrown);
     }
+    return running.then(
+      (value): Reply => {
+        this.finish(ctx, call);
+        try {
+          return { kind: 'response', contentType: route.endpoint.codec, body: route.encode(value) };
+        } catch (thrown) {
+          return this.failed(call, thrown);
+        }
+      },
+      (thrown: unknown): Reply => {
+        this.finish(ctx, call);
+        return this.failed(call, thrown);
+      },
+    );
   };
+
+  private finish(ctx: ServedCall, call: InboundCall): void {
+    ctx.dispose();
+    // The deadline answers 408 (or a cancel ends the call) while the handler may still run: the
+    // transport holds the call's id and in-flight slot until that work settles (attack F3).
+    // Answered without an abort, the chain waited for that work: it has settled.
+    if (ctx.pending !== undefined && ctx.cancellation.aborted) call.holdUntil?.(ctx.pending);
+  }
+
+  /** The reply to a call that failed or was refused: its error's wire form, the cause of a 5xx logged here. */
+  private failed(call: InboundCall, thrown: unknown): Reply {
+    const { header } = call;
+    if (call.cancelled?.aborted === true && thrown === call.cancelled.reason) {
+      // The client cancelled or went away: nobody reads an answer, and nothing failed here.
+      this.logger.debug('call_cancelled', { endpoint: header.endpoint });
+      return { kind: 'error', error: new BastionError('BST_ERR_TRANSPORT_CLOSED').toWire() };
+    }
+    const error = forwardable(thrown);
+    if (error.code >= 500) {
+      // The cause stays in the log; the peer only ever sees the catalogue message.
+      this.logger.error('handler_failed', { endpoint: header.endpoint, error: describeThrown(thrown) });
+    }
+    return { kind: 'error', error: error.toWire() };
+  }
 }
 
 /** A promise or any other thenable a handler may return; `await` would wait on either. */
