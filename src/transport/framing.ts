@@ -238,17 +238,25 @@ const wireErrors = new Map<string, WireError>();
 
 /** An error header, parsed and checked once per distinct text (refusals repeat); one with a retry-after below a second is parsed each time. */
 function wireError(bytes: Uint8Array): WireError {
+  // The same refusal as the last one (a client refused over and over) is found by its bytes alone.
+  if (lastError !== undefined && lastError.bytes.equals(bytes)) return lastError.wire;
   const text = headerText(bytes);
   const known = wireErrors.get(text);
-  if (known !== undefined) return known;
+  if (known !== undefined) {
+    lastError = { bytes: Buffer.from(bytes), wire: known };
+    return known;
+  }
   const parsed = parseWireError(parseHeaderText(text));
   if (!repeats(parsed.retryAfterMs) || bytes.byteLength > MAX_CACHED_ERROR_HEADER_BYTES) return Object.freeze(parsed);
   // Sealed: shared by every call that receives the same header.
   const wire = sealWireError(parsed);
   if (wireErrors.size >= MAX_CACHED_HEADERS) wireErrors.clear();
   wireErrors.set(text, wire);
+  lastError = { bytes: Buffer.from(bytes), wire };
   return wire;
 }
+
+let lastError: { readonly bytes: Buffer; readonly wire: WireError } | undefined;
 
 /** How many error headers are kept now, encoded and decoded (each at most `MAX_CACHED_HEADERS`). */
 export function cachedErrorHeaders(): { readonly encoded: number; readonly decoded: number } {
