@@ -2,6 +2,7 @@ import type { Server as NetServer, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { BastionError } from '../errors/bastion-error.js';
 import { cannotListen, toBastionError, unavailable } from '../errors/factories.js';
+import { rejection } from '../errors/rejection.js';
 import { SECURITY_EVENTS, handshakeRefusedReason, type Logger } from '../logging/logger.js';
 import type { PeerInfo } from '../security/security.js';
 import { FrameSocket } from './frame-socket.js';
@@ -249,7 +250,7 @@ export class TLSListener implements Listener {
           const cancellation = new Cancellation();
           session.calls.set(frame.callId, cancellation);
           this.running += 1;
-          void this.invoke(session, frame, cancellation);
+          this.invoke(session, frame, cancellation);
         }
         return;
       }
@@ -276,24 +277,44 @@ export class TLSListener implements Listener {
     this.reply(session, frame.callId, { kind: 'error', error: error.toWire() });
   }
 
-  private async invoke(session: Session, frame: Frame & { kind: 'request' }, cancellation: Cancellation): Promise<void> {
+  // Promise reactions, not an async function: two promises fewer per call, and nothing here can
+  // reject a promise nobody handles (a log sink that throws is the only thing that could).
+  private invoke(session: Session, frame: Frame & { kind: 'request' }, cancellation: Cancellation): void {
     const call = new ListenerCall(frame.header, frame.body, session.peer, cancellation);
+    let answered: Promise<Reply>;
     try {
-      let reply: Reply;
-      try {
-        reply = await this.handler(call);
-      } catch (error) {
-        this.logger.error('transport_handler_threw', { endpoint: frame.header.endpoint });
-        reply = { kind: 'error', error: toBastionError(error).toWire() };
-      }
-      if (!cancellation.aborted) this.reply(session, frame.callId, reply);
-      if (call.held !== undefined) await Promise.allSettled(call.held);
+      answered = this.handler(call);
+    } catch (error) {
+      answered = rejection(error);
+    }
+    answered.then(
+      (reply) => this.answer(session, frame.callId, call, reply),
+      (error: unknown) => {
+        try {
+          this.logger.error('transport_handler_threw', { endpoint: frame.header.endpoint });
+        } finally {
+          this.answer(session, frame.callId, call, { kind: 'error', error: toBastionError(error).toWire() });
+        }
+      },
+    );
+  }
+
+  /** Sends the reply (unless the call was cancelled) and frees the call's id and slot once nothing it started still runs. */
+  private answer(session: Session, callId: number, call: ListenerCall, reply: Reply): void {
+    try {
+      if (!call.cancelled.aborted) this.reply(session, callId, reply);
     } finally {
-      session.calls.delete(frame.callId);
-      this.running -= 1;
-      if (this.running === 0) this.drained?.();
+      if (call.held === undefined) this.release(session, callId);
+      else void Promise.allSettled(call.held).then(() => this.release(session, callId));
     }
   }
+
+  private release(session: Session, callId: number): void {
+    session.calls.delete(callId);
+    this.running -= 1;
+    if (this.running === 0) this.drained?.();
+  }
+
 
   private reply(session: Session, callId: number, reply: Reply): void {
     if (session.frames.closed) return;
