@@ -71,4 +71,30 @@ describe('attack4: CallTable against a peer that picks its call ids', () => {
     assert.ok(table.has(7));
     assert.deepEqual(table.values(), [{ id: 7 }]);
   });
+
+  it('A4-2: should answer as a Map would through bursts that grow the table and ebb that shrink it', () => {
+    const table = new CallTable<{ readonly id: number }>();
+    const model = new Map<number, { readonly id: number }>();
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    for (let round = 0; round < 6; round++) {
+      const burst = 500 + random(5000);
+      for (let i = 0; i < burst; i++) {
+        const id = random(4) === 0 ? 0xabcdef + random(256) * 2 ** 24 : random(0x100000000);
+        const value = { id };
+        table.set(id, value);
+        model.set(id, value);
+      }
+      for (const id of [...model.keys()]) {
+        if (random(10) === 0) continue;
+        assert.equal(table.delete(id), model.delete(id));
+        assert.equal(table.get(id), undefined);
+      }
+      assert.equal(table.size, model.size);
+      for (const [id, value] of model) assert.equal(table.get(id), value);
+    }
+  });
 });
