@@ -46,11 +46,14 @@ export class BastionError extends Error implements WireError {
     const stackTraceLimit = Error.stackTraceLimit;
     const refusal = entry.code < 500;
     if (refusal) Error.stackTraceLimit = undefined as unknown as number;
-    super(detail ?? entry.message, options);
-    if (refusal) {
-      Error.stackTraceLimit = stackTraceLimit;
-      this.stack = `BastionError: ${this.message}`;
+    try {
+      super(detail ?? entry.message, options);
+    } finally {
+      // Put back even when super() throws (a detail that is no string, a throwing `cause`):
+      // left unset, every later error of the process would have no stack at all.
+      if (refusal) Error.stackTraceLimit = stackTraceLimit;
     }
+    if (refusal) this.stack = `BastionError: ${this.message}`;
     this.name = 'BastionError';
     this.id = id;
     this.code = entry.code;

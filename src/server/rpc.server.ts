@@ -200,7 +200,9 @@ export class RPCServer implements Server {
     const ctx = new ServedCall(route.endpoint, call);
     let running: Promise<unknown>;
     try {
-      running = withCall(ctx, route.run);
+      // The chain returns what the outermost wrapper returned, unchecked; `await` took a plain
+      // value or another library's thenable, and so does this (a native promise comes back as it is).
+      running = Promise.resolve(withCall(ctx, route.run));
     } catch (thrown) {
       running = rejection(thrown);
     }

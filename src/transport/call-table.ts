@@ -1,6 +1,13 @@
 import { randomInt } from 'node:crypto';
 
 const INITIAL_CAPACITY = 64;
+/** Tables up to this many slots (16 KiB) never shrink: a server session (at most 256 calls) keeps its arrays. */
+const SHRINK_ABOVE = 1024;
+
+/** A random odd 32-bit multiplier. */
+function oddMultiplier(): number {
+  return (randomInt(0, 2 ** 31) * 2 + 1) | 0;
+}
 
 /**
  * The calls in flight on one connection, by call id. Not a `Map`: V8 links a Map's
@@ -14,14 +21,19 @@ const INITIAL_CAPACITY = 64;
  * An open-addressing table instead: ids in a Float64Array, calls in one array whose slots
  * are emptied as calls leave, so nothing outlives its call. Linear probing with a multiplier
  * drawn per table (ids on the server are the peer's choice, so it cannot aim them at one
- * slot), at most half full, and deletion by shifting back (no tombstones).
+ * slot), at most half full, and deletion by shifting back (no tombstones). The slot is taken
+ * from the TOP bits of the product (multiply-shift): the low bits of a product depend only on
+ * the low bits of the id, so ids that agree there would share a slot whatever the multiplier.
+ * A table that grew for a burst gives its room back once the burst is gone.
  */
 export class CallTable<V extends object> {
   private ids = new Float64Array(INITIAL_CAPACITY);
   private calls: (V | undefined)[] = new Array<V | undefined>(INITIAL_CAPACITY).fill(undefined);
   private mask = INITIAL_CAPACITY - 1;
+  private shift = Math.clz32(INITIAL_CAPACITY) + 1;
   private count = 0;
-  private readonly multiplier = randomInt(1, 2 ** 30) * 2 + 1;
+  private readonly scramble = oddMultiplier();
+  private readonly multiplier = oddMultiplier();
 
   get size(): number {
     return this.count;
@@ -77,11 +89,19 @@ export class CallTable<V extends object> {
       calls[j] = undefined;
       i = j;
     }
+    if (calls.length > SHRINK_ABOVE && this.count * 8 < calls.length) this.resize(calls.length / 2);
     return true;
   }
 
   clear(): void {
-    this.calls.fill(undefined);
+    if (this.calls.length > SHRINK_ABOVE) {
+      this.ids = new Float64Array(INITIAL_CAPACITY);
+      this.calls = new Array<V | undefined>(INITIAL_CAPACITY).fill(undefined);
+      this.mask = INITIAL_CAPACITY - 1;
+      this.shift = Math.clz32(INITIAL_CAPACITY) + 1;
+    } else {
+      this.calls.fill(undefined);
+    }
     this.count = 0;
   }
 
@@ -94,9 +114,13 @@ export class CallTable<V extends object> {
     // Ids are integers below 2^53: both 32-bit halves count.
     const low = id >>> 0;
     const high = (id / 0x100000000) >>> 0;
-    let hash = Math.imul(low ^ Math.imul(high, 0x85ebca6b), this.multiplier);
-    hash ^= hash >>> 15;
-    return hash & this.mask;
+    // A bijection of the 32-bit key (so distinct peer ids stay distinct), then multiply-shift:
+    // its top bits depend on every bit of the key and on the random multiplier, so no choice of
+    // ids lands on one slot more often than chance allows. The first step only keeps ids in
+    // sequence from meeting a multiplier that happens to be small.
+    let hash = Math.imul(low ^ Math.imul(high, 0x85ebca6b), this.scramble);
+    hash ^= hash >>> 16;
+    return Math.imul(hash, this.multiplier) >>> this.shift;
   }
 
   private resize(capacity: number): void {
@@ -104,6 +128,7 @@ export class CallTable<V extends object> {
     this.ids = new Float64Array(capacity);
     this.calls = new Array<V | undefined>(capacity).fill(undefined);
     this.mask = capacity - 1;
+    this.shift = Math.clz32(capacity) + 1;
     this.count = 0;
     for (let i = 0; i < calls.length; i++) {
       const call = calls[i];

@@ -115,16 +115,18 @@ function repeats(retryAfterMs: number | undefined): boolean {
  * kept, encoded, by its detail and compared field by field.
  */
 function errorHeader(error: WireError): string | Buffer {
-  const { id, code, status, detail, fields, retryAfterMs } = error;
-  if (!repeats(retryAfterMs)) return JSON.stringify({ id, code, status, detail, fields, retryAfterMs });
-  const known = errorHeaders.get(detail);
+  const { id, code, status, detail, retryAfterMs } = error;
+  const known = repeats(retryAfterMs) ? errorHeaders.get(detail) : undefined;
   if (known !== undefined && sameWireError(known.wire, error)) return known.bytes;
+  // Only the declared parts of each field go out: they are all the cache compares, so anything
+  // else a field object carried would be sent again to later callers with the same refusal.
+  // A copy, too: the error's arrays belong to whoever made it.
+  const fields = error.fields?.map((field) => ({ path: field.path, constraints: [...field.constraints] }));
+  if (!repeats(retryAfterMs)) return JSON.stringify({ id, code, status, detail, fields, retryAfterMs });
   const bytes = Buffer.from(JSON.stringify({ id, code, status, detail, fields, retryAfterMs }));
   if (bytes.byteLength > MAX_CACHED_ERROR_HEADER_BYTES) return bytes;
   if (errorHeaders.size >= MAX_CACHED_HEADERS) errorHeaders.clear();
-  // A copy: the error's arrays belong to whoever made it.
-  const copy = fields?.map((field) => ({ path: field.path, constraints: [...field.constraints] }));
-  errorHeaders.set(detail, { wire: { id, code, status, detail, ...(copy === undefined ? {} : { fields: copy }), ...(retryAfterMs === undefined ? {} : { retryAfterMs }) }, bytes });
+  errorHeaders.set(detail, { wire: { id, code, status, detail, ...(fields === undefined ? {} : { fields }), ...(retryAfterMs === undefined ? {} : { retryAfterMs }) }, bytes });
   return bytes;
 }
 
