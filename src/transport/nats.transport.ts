@@ -59,7 +59,10 @@ class NatsListener implements Listener {
   track(work: Promise<void>): void {
     const id = this.nextWorkId++;
     this.inFlight.set(id, work);
-    void work.finally(() => this.inFlight.delete(id));
+    // Both outcomes handled: `finally` would pass a rejection (a reply that could not be sent
+    // because the connection closed: its caller is gone) on to a promise nobody handles.
+    const done = (): void => void this.inFlight.delete(id);
+    work.then(done, done);
   }
 
   get isDraining(): boolean {
