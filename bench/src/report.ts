@@ -137,6 +137,8 @@ function targets(c: Readonly<Record<string, ContenderFigures>>): TargetStatus[] 
     atMost('(CPU view) a call refused by validation (400) costs <= the CPU of an accepted one', get('bastion', 'rejected400CpuUsPerCall') / cpu('bastion'), 1),
     atMost('(CPU view) a call refused by the rate limit (429) costs <= the CPU of an accepted one', get('bastion', 'rejected429CpuUsPerCall') / cpu('bastion'), 1),
     atMost('(CPU view of the first target) Bastion server + client CPU per call <= 1.25 x raw TLS', cpu('bastion') / cpu('raw-tls'), 1.25),
+    atMost('(CPU view) validation costs <= 5 % of server + client CPU per call', 1 - cpu('bastion-no-validation') / cpu('bastion'), 0.05, '%'),
+    atMost('(CPU view) rate limiting costs <= 5 % of server + client CPU per call', 1 - cpu('bastion-no-ratelimit') / cpu('bastion'), 0.05, '%'),
   ];
 }
 
