@@ -29,6 +29,15 @@ describe('bastion services', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  describe('when the registry is memory:, which no other process can see', () => {
+    it('should say why it is empty and which registry to give instead', async () => {
+      const run = await bastion(['services', '--registry', 'memory:']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /^no services registered$/m);
+      assert.match(run.stdout, /memory: is a registry inside one process.*--registry file:/);
+    });
+  });
+
   describe('when a service is registered in a file registry', () => {
     it('should list its version, node and endpoints', async () => {
       const run = await bastion(['services', '--registry', registry]);

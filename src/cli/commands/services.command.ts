@@ -14,6 +14,10 @@ Options:
                    (default: the BASTION_REGISTRY environment variable)
   --json           print the records as JSON`;
 
+const MEMORY_HINT =
+  'memory: is a registry inside one process, this command\'s own, so it is always empty here; ' +
+  'give the registry your services use (a scaffolded service: --registry file://$PWD/.bastion/registry, or BASTION_REGISTRY)';
+
 function render(records: readonly ServiceRecord[]): string {
   const rows = [['service', 'version', 'node', 'address', 'endpoints']];
   for (const record of records) {
@@ -45,8 +49,10 @@ async function run(argv: readonly string[]): Promise<CommandResult> {
   try {
     const records = name === undefined ? await reader.registry.listServices() : await reader.registry.getService(name);
     const sorted = [...records].sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
-    if (name !== undefined && sorted.length === 0) return { code: 1, output: `service '${name}' is not in ${url.replace(/\/\/[^@/]*@/, '//***@')}` };
-    return { code: 0, output: values.json === true ? toJSON(sorted) : sorted.length === 0 ? 'no services registered' : render(sorted) };
+    // `memory:` is this command's own process: a running service registered in its own one.
+    const hint = url.startsWith('memory:') ? `\n${MEMORY_HINT}` : '';
+    if (name !== undefined && sorted.length === 0) return { code: 1, output: `service '${name}' is not in ${url.replace(/\/\/[^@/]*@/, '//***@')}${hint}` };
+    return { code: 0, output: values.json === true ? toJSON(sorted) : sorted.length === 0 ? `no services registered${hint}` : render(sorted) };
   } finally {
     await reader.close();
   }
