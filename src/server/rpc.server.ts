@@ -17,6 +17,7 @@ import { keepCallScopes, withCall } from './call-scope.js';
 import { ServedCall } from './served-call.js';
 import { requestBinding } from './bind-request.js';
 import { rejection } from '../errors/rejection.js';
+import { deadlineJoined, isDeadlineWrapper } from './deadline.wrapper.js';
 import { compose, type Terminal } from './wrapper.js';
 
 /** Resolves the instance of a service class (from the container). */
@@ -167,7 +168,9 @@ export class RPCServer implements Server {
     };
     let services = this.routes.get(endpoint.service);
     if (services === undefined) this.routes.set(endpoint.service, (services = new Map()));
-    const chain = compose(wrappers, terminal);
+    // With no user wrapper between them, the deadline and the last step run as one (deadline.wrapper.ts).
+    const last = wrappers[wrappers.length - 1];
+    const chain = last !== undefined && isDeadlineWrapper(last) ? compose(wrappers.slice(0, -1), deadlineJoined(terminal)) : compose(wrappers, terminal);
     const encode = (value: unknown) => encodeBody(codec, value, responseBody);
     services.set(endpoint.endpoint, { endpoint, run: chain, encode });
   }

@@ -16,7 +16,7 @@ function oddMultiplier(): number {
  * burst of 64 KiB calls), every later table, and every call they held, is kept alive by
  * that link through young-generation collections and is moved to the old generation too,
  * for as long as the connection lives: 30 to 50 % more CPU per call after one burst of
- * large calls, for good (bench/micro/call-table-promotion.mjs, docs/benchmarks.md).
+ * large calls, for good (bench/micro/call-table-promotion.mjs, docs/benchmarks-history.md part 5).
  *
  * An open-addressing table instead: ids in a Float64Array, calls in one array whose slots
  * are emptied as calls leave, so nothing outlives its call. Linear probing with a multiplier

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BastionError } from '../../src/errors/bastion-error.js';
 import { CallSignal } from '../../src/server/call-signal.js';
-import { deadlineWrapper } from '../../src/server/deadline.wrapper.js';
+import { deadlineJoined, deadlineWrapper } from '../../src/server/deadline.wrapper.js';
 import type { CallContext, EndpointDescriptor } from '../../src/server/server.js';
 
 const wrapper = deadlineWrapper()({} as EndpointDescriptor);
@@ -30,5 +30,47 @@ describe('deadlineWrapper', () => {
     it('should clamp it instead of timing out at once (attack F6)', async () => {
       assert.equal(await wrapper!(ctx(1e10), later(20, 'done')), 'done');
     });
+  });
+});
+
+describe('deadlineJoined (the deadline and the server\'s last step as one)', () => {
+  /** A served call's context as the joined step reads it: its clock, its cancellation and the work it records. */
+  const served = (timeoutMs: number) => new CallSignal(timeoutMs) as CallSignal & { timeoutMs: number; pending: Promise<unknown> | undefined };
+  const context = (timeoutMs: number) => Object.assign(served(timeoutMs), { timeoutMs, pending: undefined });
+
+  it('should hand back a step that settled synchronously as it is, with nothing to race', async () => {
+    const call = context(1000);
+    const settled = Promise.resolve('done');
+    const joined = deadlineJoined(() => settled);
+    const answer = joined(call as never);
+    assert.equal(answer, settled);
+    assert.equal(await answer, 'done');
+    call.dispose();
+  });
+
+  it('should answer 408 and hold the work when a step still running passes the deadline', async () => {
+    const call = context(5);
+    let finish!: (value: unknown) => void;
+    const work = new Promise((resolve) => (finish = resolve));
+    const joined = deadlineJoined((ctx) => {
+      (ctx as unknown as { pending: Promise<unknown> }).pending = work;
+      return work;
+    });
+    await assert.rejects(joined(call as never), (e) => BastionError.hasId(e, 'BST_ERR_CLIENT_DEADLINE_EXCEEDED'));
+    assert.equal(call.pending, work, 'the transport keeps the call until its work settles');
+    finish('late');
+  });
+
+  it('should not start the step once the call was cancelled or timed out', async () => {
+    const call = context(1000);
+    call.cancellation.abort(new BastionError('BST_ERR_TRANSPORT_CLOSED', 'The client cancelled the call'));
+    let started = false;
+    const joined = deadlineJoined(() => {
+      started = true;
+      return Promise.resolve('ran');
+    });
+    await assert.rejects(joined(call as never), (e) => BastionError.hasId(e, 'BST_ERR_TRANSPORT_CLOSED'));
+    assert.equal(started, false);
+    call.dispose();
   });
 });
