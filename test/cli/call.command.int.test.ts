@@ -145,6 +145,14 @@ describe('bastion call', () => {
       assert.match(run.stderr, /the request is not valid JSON/);
     });
 
+    it('should exit 2 for a request holding a prototype key, which the client would drop unsaid', async () => {
+      for (const body of ['{"label":"x","__proto__":{"admin":true}}', '{"label":{"constructor":1}}', '[{"prototype":0}]']) {
+        const run = await call('stamper', 'Stamper.stamp', body, '--identity', 'auditor');
+        assert.equal(run.code, 2, body);
+        assert.match(run.stderr, /the request holds the key '(__proto__|constructor|prototype)', which Bastion never sends/);
+      }
+    });
+
     it('should exit 2 for a bad address, timeout, metadata or service name', async () => {
       const runs = await Promise.all([
         bastion(['call', 'stamper', 'Stamper.stamp', '{}', '--address', 'nowhere']),

@@ -5,6 +5,7 @@ import type { Registry } from '../../registry/registry.js';
 import { BastionError } from '../../errors/bastion-error.js';
 import { metadataProblem } from '../../transport/call-metadata.js';
 import { checkRegistryUrl, checkServiceName, CommandFailure, parseAddress, parseCommand, UsageError, type Command, type CommandEnv, type CommandResult } from '../command.js';
+import { FORBIDDEN_KEYS } from '../../codec/codec.js';
 import { toJSON, writeLogLine } from '../output.js';
 import { pkiDir, untrustedHandshakeHint, type CallerMaterial } from '../pki.js';
 
@@ -31,11 +32,27 @@ Options:
   --json                  print an error as its JSON wire form (on stderr)`;
 
 function parseRequest(text: string): unknown {
+  let request: unknown;
   try {
-    return JSON.parse(text);
+    request = JSON.parse(text);
   } catch (error) {
     throw new UsageError(`the request is not valid JSON: ${(error as Error).message}`, HELP);
   }
+  // The client drops prototype keys before sending (codec sanitising): said here, rather than
+  // calling with another body than the one typed.
+  const key = forbiddenKeyIn(request);
+  if (key !== undefined) throw new UsageError(`the request holds the key '${key}', which Bastion never sends (prototype keys are dropped); remove it`, HELP);
+  return request;
+}
+
+function forbiddenKeyIn(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    if (FORBIDDEN_KEYS.has(key)) return key;
+    const found = forbiddenKeyIn(inner);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 function parseMetadata(pairs: readonly string[]): Record<string, string> {
