@@ -4,7 +4,7 @@ import { injectable } from 'inversify';
 import { internal } from '../errors/factories.js';
 import type { Codec, CodecLimits } from './codec.js';
 import { checkBodySize, decodeFailed, tooDeep } from './codec-errors.js';
-import { toPlainData } from './sanitize.js';
+import { asPlainData } from './sanitize.js';
 import { checkDecodedValue } from './value-check.js';
 
 const QUOTE = 0x22;
@@ -50,9 +50,9 @@ export class JSONCodec implements Codec {
     return value;
   }
 
-  /** Returns a JSON-safe copy: drops functions, symbols and undefined, dates become ISO strings. */
+  /** Returns JSON-safe data (the value itself when it is plain already): drops functions, symbols and undefined, dates become ISO strings. */
   sanitize(value: unknown): unknown {
-    return toPlainData(value, false);
+    return asPlainData(value, false);
   }
 
   /** The UTF-8 bytes of the JSON text; `undefined` becomes an empty body. */

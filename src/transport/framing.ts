@@ -43,14 +43,22 @@ export function malformedFrame(detail: string): BastionError {
 
 /** Most (service, endpoint, content type) header prefixes kept; the cache starts over beyond it. */
 export const MAX_HEADER_PREFIXES = 1024;
-const headerPrefixes = new Map<string, Map<string, Map<string, string>>>();
+
+/** One endpoint's request header: its prefix, and the whole header of its last call without metadata. */
+interface HeaderPrefix {
+  readonly prefix: string;
+  timeoutMs: number;
+  bare: Buffer | undefined;
+}
+
+const headerPrefixes = new Map<string, Map<string, Map<string, HeaderPrefix>>>();
 let headerPrefixCount = 0;
 
 /**
  * `{"service":…,"endpoint":…,"contentType":…,"metadata":` for one endpoint, built once:
  * a client sends the same few endpoints over and over. Bounded, as names may come from a caller.
  */
-function headerPrefix(service: string, endpoint: string, contentType: string): string {
+function headerPrefix(service: string, endpoint: string, contentType: string): HeaderPrefix {
   const known = headerPrefixes.get(service)?.get(endpoint)?.get(contentType);
   if (known !== undefined) return known;
   if (headerPrefixCount >= MAX_HEADER_PREFIXES) {
@@ -61,10 +69,25 @@ function headerPrefix(service: string, endpoint: string, contentType: string): s
   if (byService === undefined) headerPrefixes.set(service, (byService = new Map()));
   let byEndpoint = byService.get(endpoint);
   if (byEndpoint === undefined) byService.set(endpoint, (byEndpoint = new Map()));
-  const prefix = `${JSON.stringify({ service, endpoint, contentType }).slice(0, -1)},"metadata":`;
-  byEndpoint.set(contentType, prefix);
+  const entry: HeaderPrefix = { prefix: `${JSON.stringify({ service, endpoint, contentType }).slice(0, -1)},"metadata":`, timeoutMs: Number.NaN, bare: undefined };
+  byEndpoint.set(contentType, entry);
   headerPrefixCount += 1;
-  return prefix;
+  return entry;
+}
+
+/**
+ * A request's header. Most calls carry no metadata and the client's usual timeout: the
+ * encoded header of the endpoint's last such call is sent again.
+ */
+function requestHeaderOf(header: RequestHeader): string | Buffer {
+  const { service, endpoint, contentType, metadata, timeoutMs } = header;
+  const entry = headerPrefix(service, endpoint, contentType);
+  if (hasMetadataKeys(metadata)) return `${entry.prefix}${JSON.stringify(metadata)},"timeoutMs":${JSON.stringify(timeoutMs)}}`;
+  if (entry.bare === undefined || entry.timeoutMs !== timeoutMs) {
+    entry.bare = Buffer.from(`${entry.prefix}{},"timeoutMs":${JSON.stringify(timeoutMs)}}`);
+    entry.timeoutMs = timeoutMs;
+  }
+  return entry.bare;
 }
 
 /** How many request header prefixes are cached now (at most `MAX_HEADER_PREFIXES`). */
@@ -79,10 +102,8 @@ const errorHeaders = new Map<string, { readonly wire: WireError; readonly bytes:
 
 function headerOf(frame: Frame): string | Buffer {
   switch (frame.kind) {
-    case 'request': {
-      const { service, endpoint, contentType, metadata, timeoutMs } = frame.header;
-      return `${headerPrefix(service, endpoint, contentType)}${JSON.stringify(metadata)},"timeoutMs":${JSON.stringify(timeoutMs)}}`;
-    }
+    case 'request':
+      return requestHeaderOf(frame.header);
     case 'response':
       return responseHeader(frame.contentType);
     case 'error':

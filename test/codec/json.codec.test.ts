@@ -4,6 +4,10 @@ import { beforeEach, describe, it } from 'node:test';
 import type { CodecLimits } from '../../src/codec/codec.js';
 import { JSONCodec } from '../../src/codec/json.codec.js';
 import { DEFAULT_CODEC_LIMITS, resolveCodecLimits } from '../../src/codec/options.js';
+import fc from 'fast-check';
+import { pack } from 'msgpackr';
+import { MsgpackCodec } from '../../src/codec/msgpack.codec.js';
+import { toPlainData } from '../../src/codec/sanitize.js';
 import { throwsBastion, utf8 } from './support.js';
 
 const decoder = new TextDecoder();
@@ -229,6 +233,68 @@ describe(JSONCodec.name, () => {
       it('should copy it each time', () => {
         const shared = { id: 1 };
         assert.deepEqual(codec.sanitize({ a: shared, b: [shared, shared] }), { a: { id: 1 }, b: [{ id: 1 }, { id: 1 }] });
+      });
+    });
+
+    describe('when the value is plain data already', () => {
+      it('should hand it back as is (nothing to copy) and it should serialise as the copy would', () => {
+        const reply = { message: 'Hello, Ada', count: 3, tags: ['a', 'b'], nested: { ok: true, none: null } };
+        assert.equal(codec.sanitize(reply), reply);
+        assert.equal(new MsgpackCodec().sanitize(reply), reply);
+        assert.deepEqual(toPlainData(reply, false), reply);
+        assert.notEqual(toPlainData(reply, false), reply, 'the public toPlainData still copies');
+      });
+
+      it('should still copy anything a serialiser would write differently, at any depth', () => {
+        const msgpack = new MsgpackCodec();
+        const leaf = fc.oneof(
+          fc.string(),
+          fc.boolean(),
+          fc.constant(null),
+          fc.double(),
+          fc.constantFrom(undefined, Number.NaN, -Infinity, new Date(0), () => 1, Symbol('s'), new String('x'), new Uint8Array([1, 2])),
+        );
+        const key = fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'prototype', 'toJSON'));
+        const value = fc.letrec((tie) => ({
+          node: fc.oneof({ depthSize: 'small' }, leaf, tie('array'), tie('object')),
+          array: fc.array(tie('node'), { maxLength: 4 }),
+          object: fc.array(fc.tuple(key, tie('node')), { maxLength: 4 }).map((entries) => {
+            const out: Record<string, unknown> = {};
+            for (const [k, v] of entries) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+            return out;
+          }),
+        })).node;
+        fc.assert(
+          fc.property(value, (v) => {
+            const copy = toPlainData(v, false);
+            const json = codec.sanitize(v);
+            assert.equal(JSON.stringify(json), JSON.stringify(copy));
+            const packed = msgpack.sanitize(v);
+            if (packed !== undefined) assert.deepEqual(pack(packed), pack(toPlainData(v, true)));
+          }),
+          { numRuns: 500 },
+        );
+      });
+
+      it('should copy past the depth it checks, and find a cycle below it', () => {
+        let deep: unknown = { leaf: 1 };
+        for (let i = 0; i < 100; i++) deep = { next: deep };
+        assert.equal(JSON.stringify(codec.sanitize(deep)), JSON.stringify(deep));
+        const loop: Record<string, unknown> = {};
+        let at = loop;
+        for (let i = 0; i < 40; i++) at = (at['next'] = {}) as Record<string, unknown>;
+        at['back'] = loop;
+        throwsBastion(() => codec.sanitize(loop), 'BST_ERR_SERVER_INTERNAL', 500);
+      });
+
+      it('should honour a toJSON put on Object.prototype, as JSON.stringify would', () => {
+        const proto = Object.prototype as { toJSON?: unknown };
+        proto.toJSON = () => 'replaced';
+        try {
+          assert.equal(codec.sanitize({ a: 1 }), 'replaced');
+        } finally {
+          delete proto.toJSON;
+        }
       });
     });
 
