@@ -75,6 +75,7 @@ await closedWrapper(closedCtx, next); // spends the one token of the hour
 
 
 const codec = new JSONCodec();
+const requestBytes = Buffer.from(JSON.stringify({ name: 'bench-client-0000000000000000000000000000000000000000000000000000000000000000', count: 7 }));
 const reply = { message: 'Hello, bench', count: 3 };
 
 // The server's share of one call without the transport: decode, bind, handler, toPlain and
@@ -101,6 +102,7 @@ const cases = {
   'rate-limit wrapper (accepted)': () => openWrapper(openCtx, next),
   'rate-limit wrapper (429) + toWire': () => refused(() => closedWrapper(closedCtx, next)),
   'encodeBody json (100 B reply)': () => encodeBody(codec, reply),
+  'decodeBody json (100 B request)': () => decodeBody(codec, requestBytes, DEFAULT_CODEC_LIMITS),
 };
 
 await report(cases, process.argv[2]);

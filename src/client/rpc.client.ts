@@ -175,20 +175,79 @@ export class RPCClient implements Client {
   /**
    * Sends the call, retrying as `retryDelay` allows: each attempt carries the time left,
    * prefers a node not tried yet, and skips nodes whose breaker is open. Resolves with a
-   * response; throws the last error.
+   * response; throws the last error. The first attempt runs without an async frame when the
+   * selector and the pool answer from their caches (the usual call); anything else, and every
+   * retry, goes through `attemptsFrom`.
    */
-  private async attempts(header: RequestHeader, body: Uint8Array, signal: CancelSignal, retry: RetryOptions, idempotent: boolean): Promise<Reply> {
+  private attempts(header: RequestHeader, body: Uint8Array, signal: CancelSignal, retry: RetryOptions, idempotent: boolean): Promise<Reply> {
     const started = performance.now();
+    let picked: Picked | Promise<Picked>;
+    try {
+      picked = this.pick(header.service, undefined);
+    } catch (thrown) {
+      return this.attemptsFrom(header, body, signal, retry, idempotent, started, { failure: thrown });
+    }
+    const connection = picked instanceof Promise ? undefined : this.pool.ready(header.service, picked.node);
+    if (connection === undefined) return this.attemptsFrom(header, body, signal, retry, idempotent, started, { picked });
+    const { key } = picked as Picked;
+    // Settled by hand: a refusal is passed on without a throw or a promise adopted in between.
+    return new Promise<Reply>((resolve, reject) => {
+      connection.request(header, body, signal).then(
+        (reply) => {
+          if (reply.kind === 'response') {
+            this.breakers.success(key);
+            resolve(reply);
+          } else this.afterFailure(header, body, signal, retry, idempotent, started, key, BastionError.fromWire(reply.error), resolve, reject);
+        },
+        (thrown: unknown) => {
+          if (!BastionError.is(thrown) || signal.aborted) reject(thrown);
+          else this.afterFailure(header, body, signal, retry, idempotent, started, key, thrown, resolve, reject);
+        },
+      );
+    });
+  }
+
+  /** After the fast first attempt failed on node `key`: the same bookkeeping and retry decision as `attemptsFrom`. */
+  private afterFailure(
+    header: RequestHeader,
+    body: Uint8Array,
+    signal: CancelSignal,
+    retry: RetryOptions,
+    idempotent: boolean,
+    started: number,
+    key: string,
+    failure: BastionError,
+    resolve: (reply: Promise<Reply>) => void,
+    reject: (error: unknown) => void,
+  ): void {
+    if (isNodeFailure(failure)) this.breakers.failure(key);
+    else this.breakers.success(key);
+    const delay = retryDelay(failure, 1, idempotent, retry);
+    if (delay === undefined) reject(failure);
+    else resolve(sleep(delay, signal).then(() => this.attemptsFrom(header, body, signal, retry, idempotent, started, { attempt: 2, first: key, nodeFailure: failure })));
+  }
+
+  /** The attempts from `start.attempt` (1 unless the fast path made the first), with what the first pick gave. */
+  private async attemptsFrom(
+    header: RequestHeader,
+    body: Uint8Array,
+    signal: CancelSignal,
+    retry: RetryOptions,
+    idempotent: boolean,
+    started: number,
+    start: { picked?: Picked | Promise<Picked>; failure?: unknown; attempt?: number; first?: string; nodeFailure?: BastionError },
+  ): Promise<Reply> {
     // The nodes tried so far: the first one alone until there is a retry, without a Set per call.
-    let first: string | undefined;
+    let first = start.first;
     let tried: Set<string> | undefined;
-    let nodeFailure: BastionError | undefined;
-    for (let attempt = 1; ; attempt++) {
+    let nodeFailure = start.nodeFailure;
+    for (let attempt = start.attempt ?? 1; ; attempt++) {
       let failure: BastionError;
       try {
         // Selector and pool answer from their caches without an await when they can.
         if (attempt > 1 && tried === undefined && first !== undefined) tried = new Set([first]);
-        const picked = this.pick(header.service, tried);
+        if (attempt === 1 && start.failure !== undefined) throw start.failure;
+        const picked = attempt === 1 && start.picked !== undefined ? start.picked : this.pick(header.service, tried);
         const { node, key } = picked instanceof Promise ? await picked : picked;
         if (tried === undefined) first ??= key;
         else tried.add(key);
