@@ -2,8 +2,20 @@ import { BastionError, type FieldError } from './bastion-error.js';
 
 /** A `400`: the request failed validation; `fields` names each failing field. */
 export function badRequest(fields: readonly FieldError[]): BastionError {
-  const names = fields.map((f) => f.path).join(', ');
-  return new BastionError('BST_ERR_VALIDATION_FAILED', `The request failed validation: ${names}`, { fields });
+  return new BastionError('BST_ERR_VALIDATION_FAILED', validationDetail(fields), { fields });
+}
+
+// The paths and detail of the last 400: the same refusal, call after call, hands its encoder
+// the same detail string, whose hash and comparisons are then already done.
+let lastPaths: readonly string[] = [];
+let lastDetail = '';
+
+function validationDetail(fields: readonly FieldError[]): string {
+  if (fields.length === lastPaths.length && fields.every((field, i) => field.path === lastPaths[i])) return lastDetail;
+  const paths = fields.map((field) => field.path);
+  lastDetail = `The request failed validation: ${paths.join(', ')}`;
+  lastPaths = paths;
+  return lastDetail;
 }
 
 /** A `401`: the caller presented no verified client certificate. */

@@ -23,6 +23,24 @@ describe(BastionError.name, () => {
         assert.equal(rateLimited(3_599_999).retryAfterMs, 3_600_000);
       });
 
+      it('should name exactly the failing paths of each 400, whatever the 400 before it named', () => {
+        const field = (path: string) => ({ path, constraints: [`isString: ${path} must be a string`] });
+        const cases: [string[], string][] = [
+          [['name', 'count'], 'name, count'],
+          [['name', 'count'], 'name, count'],
+          [['name'], 'name'],
+          [['count', 'name'], 'count, name'],
+          [['na', 'me'].join('').split(',').concat(['count']), 'name, count'],
+          [[], ''],
+          [['items.0.id'], 'items.0.id'],
+        ];
+        for (const [paths, named] of cases) {
+          const error = badRequest(paths.map(field));
+          assert.equal(error.detail, `The request failed validation: ${named}`);
+          assert.deepEqual(error.fields?.map((f) => f.path), paths);
+        }
+      });
+
       it('should still say what it is on the stack line a log prints', () => {
         const error = badRequest([{ path: 'name', constraints: ['isString: name must be a string'] }]);
         assert.equal(error.stack, 'BastionError: The request failed validation: name');
