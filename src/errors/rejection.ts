@@ -18,5 +18,20 @@ export function rejection(error: unknown): Promise<never> {
   });
   promise.then(undefined, ignore);
   reject(error);
+  latest = promise;
   return promise;
+}
+
+let latest: Promise<never> | undefined;
+
+/**
+ * True when `value` is the promise the last `rejection` call made: already rejected, so a
+ * caller holding it right after the call that may have refused can pass it on as it is,
+ * instead of chaining on it as on pending work (three promises for a `400`, each paying
+ * the promise hook of call scopes). Forgets it, so no error is kept alive by this.
+ */
+export function isRejection(value: unknown): value is Promise<never> {
+  if (value !== latest || value === undefined) return false;
+  latest = undefined;
+  return true;
 }

@@ -16,7 +16,7 @@ import { HEALTH_ENDPOINT, type CallContext, type EndpointDescriptor, type Health
 import { keepCallScopes, withCall } from './call-scope.js';
 import { ServedCall } from './served-call.js';
 import { requestBinding } from './bind-request.js';
-import { rejection } from '../errors/rejection.js';
+import { isRejection, rejection } from '../errors/rejection.js';
 import { deadlineJoined, isDeadlineWrapper } from './deadline.wrapper.js';
 import { compose, type Terminal } from './wrapper.js';
 
@@ -157,6 +157,8 @@ export class RPCServer implements Server {
       if (ctx.cancellation.aborted) return rejection(ctx.cancellation.reason);
       try {
         const request = bindRequest(ctx.contentType, ctx.body);
+        // A refused request (400, 413, 415) comes back already rejected: nothing runs, nothing to race.
+        if (isRejection(request)) return request;
         const result = isThenable(request) ? Promise.resolve(request).then((value) => handle(value, ctx)) : handle(request, ctx);
         if (!isThenable(result)) return Promise.resolve(result);
         const work = Promise.resolve(result);
