@@ -1,6 +1,7 @@
 import type { ClientWrapper } from '../client/client.js';
 import { BastionError } from '../errors/bastion-error.js';
 import type { CallContext, WrapperFactory } from '../server/server.js';
+import { observeRefusal, type RefusalObserver } from '../server/served-call.js';
 import { EventThrottle, ThrottleKeys } from './event-throttle.js';
 import { SECURITY_EVENTS, type SecurityEvent } from './events.js';
 import type { LogFields, Logger } from './logger.js';
@@ -59,11 +60,8 @@ export function securityEventsWrapper(logger: Logger, throttle: EventThrottle = 
   return (endpoint) => {
     const where = { service: endpoint.service, endpoint: endpoint.endpoint };
     const keys = new ThrottleKeys((peer) => [peer, where.service, where.endpoint]);
-    // The refusal is observed, not caught and rethrown: the caller gets the very promise `next()`
-    // returned, and a refusal costs no second throw on its way out.
-    return (ctx, next) => {
-      const result = next();
-      result.then(undefined, (thrown: unknown) => {
+    const observer: RefusalObserver = {
+      refused(ctx, thrown) {
         const event = BastionError.is(thrown) ? EVENT_BY_ERROR[thrown.id] : undefined;
         if (event === undefined) return;
         // A log sink that throws must not turn a refusal into an unhandled rejection (round 3 C).
@@ -74,7 +72,15 @@ export function securityEventsWrapper(logger: Logger, throttle: EventThrottle = 
         } catch {
           // The refusal still reaches the caller; only its record is lost.
         }
-      });
+      },
+    };
+    // The refusal is observed, not caught and rethrown: the caller gets the very promise `next()`
+    // returned, and a refusal costs no second throw on its way out. A served call tells the
+    // observer itself (no promise per call); any other context is watched through `next()`.
+    return (ctx, next) => {
+      if (observeRefusal(ctx, observer)) return next();
+      const result = next();
+      result.then(undefined, (thrown: unknown) => observer.refused(ctx, thrown));
       return result;
     };
   };

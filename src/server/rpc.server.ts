@@ -222,6 +222,7 @@ export class RPCServer implements Server {
       },
       (thrown: unknown): Reply => {
         this.finish(ctx, call);
+        ctx.refusalObserver?.refused(ctx, thrown);
         return this.failed(call, thrown);
       },
     );

@@ -19,6 +19,12 @@ export class ServedCall extends CallSignal implements CallContext {
    * transport (`InboundCall.holdUntil`), which keeps the call's id until it settles (attack F3).
    */
   pending: Promise<unknown> | undefined = undefined;
+  /**
+   * Told of the call's refusal by the server when its chain rejects: a wrapper that only
+   * watches for refusals (the security-event log) registers here instead of chaining on
+   * `next()`, which cost a promise per call, refused or not.
+   */
+  refusalObserver: RefusalObserver | undefined = undefined;
 
   constructor(
     readonly endpoint: EndpointDescriptor,
@@ -32,6 +38,21 @@ export class ServedCall extends CallSignal implements CallContext {
     this.body = call.body;
     this.contentType = header.contentType;
   }
+}
+
+/** Watches a served call's refusal; one per endpoint, so a call allocates nothing for it. */
+export interface RefusalObserver {
+  refused(ctx: CallContext, thrown: unknown): void;
+}
+
+/**
+ * Registers `observer` for the refusal of `ctx` when it is a served call with the slot free;
+ * `false` otherwise (a subscriber's context, a second observer), and the caller watches `next()`.
+ */
+export function observeRefusal(ctx: CallContext, observer: RefusalObserver): boolean {
+  if (!(ctx instanceof ServedCall) || ctx.refusalObserver !== undefined) return false;
+  ctx.refusalObserver = observer;
+  return true;
 }
 
 /**

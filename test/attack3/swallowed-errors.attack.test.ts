@@ -7,7 +7,10 @@
 //    logger or metrics sink that throws) used to reject the call (a 500 the server logs); now it
 //    rejects a promise nobody handles: an unhandled rejection that ends the process under
 //    Node's default --unhandled-rejections=throw.
+import 'reflect-metadata';
 import assert from 'node:assert/strict';
+import { IsString } from 'class-validator';
+import { Bastion, BastionError, Handler, MemoryRegistry, Service } from '../../src/index.js';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { rateLimited } from '../../src/errors/factories.js';
@@ -50,5 +53,46 @@ describe('attack3: errors rejection() makes silent', () => {
     const ctx = { peer: { authorized: false, remoteAddress: '10.0.0.1' } } as unknown as CallContext;
     const seen = await unhandledDuring(() => wrapper(ctx, () => Promise.reject(rateLimited(1000))));
     assert.deepEqual(seen.map(String), [], 'an unhandled rejection: the process ends under the default mode');
+  });
+
+  it('should still answer a served call 400 when the log sink throws on its refusal record, with no unhandled rejection', async () => {
+    class Named {
+      @IsString() name!: string;
+    }
+    @Service({ name: 'named' })
+    class NamedService {
+      @Handler()
+      hello(request: Named): { greeting: string } {
+        return { greeting: `Hello, ${request.name}` };
+      }
+    }
+    let refusalRecords = 0;
+    const failing = {
+      warn: (event: string) => {
+        if (event !== 'validation_refused') return;
+        refusalRecords += 1;
+        throw new Error('log sink down');
+      },
+      info() {},
+      debug() {},
+      error() {},
+      child() {
+        return failing;
+      },
+    } as unknown as Logger;
+    const app = await Bastion.create({ services: [NamedService], insecure: true, registry: new MemoryRegistry(), logger: failing });
+    await app.start();
+    try {
+      let refusal: unknown;
+      const seen = await unhandledDuring(async () => {
+        refusal = await app.client.call('named', 'NamedService.hello', { name: 7 }).catch((error: unknown) => error);
+      });
+      assert.ok(BastionError.hasId(refusal, 'BST_ERR_VALIDATION_FAILED'), String(refusal));
+      assert.deepEqual(seen.map(String), []);
+      assert.equal(refusalRecords, 1, 'the refusal was offered to the log');
+      assert.deepEqual(await app.client.call('named', 'NamedService.hello', { name: 'Ada' }), { greeting: 'Hello, Ada' });
+    } finally {
+      await app.stop();
+    }
   });
 });
