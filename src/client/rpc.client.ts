@@ -1,18 +1,18 @@
 import { inject, injectable, optional } from 'inversify';
 import type { Codec, CodecLimits, CodecLookup } from '../codec/codec.js';
-import { decodeBody, encodeBody } from '../codec/pipeline.js';
+import { encodeBody } from '../codec/pipeline.js';
 import { TOKENS } from '../container/tokens.js';
 import { BastionError } from '../errors/bastion-error.js';
-import { deadlineExceeded } from '../errors/factories.js';
 import type { EndpointRecord, Registry, ServiceNode } from '../registry/registry.js';
 import type { Selector } from '../selector/selector.js';
 import type { ClientConnection, Reply, RequestHeader, Transport } from '../transport/transport.js';
 import { MAX_TIMEOUT_MS } from '../transport/transport.js';
-import { Cancellation, type CancelSignal } from '../transport/cancellation.js';
+import type { CancelSignal } from '../transport/cancellation.js';
 import type { Binder } from '../validation/validation.js';
 import type { CallOptions, Client, ClientWrapper } from './client.js';
 import { CircuitBreakers } from './circuit-breaker.js';
 import { ConnectionPool } from './connection-pool.js';
+import { PendingCall } from './pending-call.js';
 import { nodeKey } from './node-key.js';
 import { EndpointCodecs } from './endpoint-codecs.js';
 import { isNodeFailure, retryDelay, type RetryOptions } from './retry.js';
@@ -108,37 +108,52 @@ export class RPCClient implements Client {
     } catch (error) {
       return Promise.reject(error);
     }
-    const sent = withDeadline(timeoutMs, (signal) => this.dispatch(service, endpoint, request, options, timeoutMs, signal));
-    return sent.then((reply) => {
-      if (reply.kind === 'error') throw BastionError.fromWire(reply.error);
-      return decodeBody(this.codecs.get(reply.contentType), reply.body, this.limits, { endpoint, body: 'response' }) as T;
+    return new Promise<T>((resolve, reject) => {
+      const call = new PendingCall<T>(endpoint, timeoutMs, this.codecs, this.limits, resolve, reject);
+      try {
+        this.dispatch(service, endpoint, request, options, timeoutMs, call);
+      } catch (error) {
+        call.failed(error);
+      }
     });
   }
 
-  private dispatch(service: string, endpoint: string, request: unknown, options: CallOptions, timeoutMs: number, signal: CancelSignal): Promise<Reply> {
+  private dispatch<T>(service: string, endpoint: string, request: unknown, options: CallOptions, timeoutMs: number, call: PendingCall<T>): void {
     const retry = options.retry === undefined ? this.options.retry : { ...this.options.retry, ...options.retry };
     // The registry is read only when the record is needed; a fresh cached entry answers without an await.
     const found = options.contentType === undefined || retry.retries > 0 ? this.endpointCodecs?.lookup(service, endpoint) : undefined;
-    if (found instanceof Promise) return found.then((record) => this.dispatchTo(record, service, endpoint, request, options, timeoutMs, signal, retry));
-    return this.dispatchTo(found, service, endpoint, request, options, timeoutMs, signal, retry);
+    if (!(found instanceof Promise)) {
+      this.dispatchTo(found, service, endpoint, request, options, timeoutMs, call, retry);
+      return;
+    }
+    found.then(
+      (record) => {
+        try {
+          this.dispatchTo(record, service, endpoint, request, options, timeoutMs, call, retry);
+        } catch (error) {
+          call.failed(error);
+        }
+      },
+      (error: unknown) => call.failed(error),
+    );
   }
 
-  private dispatchTo(
+  private dispatchTo<T>(
     record: EndpointRecord | undefined,
     service: string,
     endpoint: string,
     request: unknown,
     options: CallOptions,
     timeoutMs: number,
-    signal: CancelSignal,
+    call: PendingCall<T>,
     retry: RetryOptions,
-  ): Promise<Reply> {
+  ): void {
     // An explicit option wins, then the content type the endpoint registered, then the client default.
     const codec = this.codecs.get(options.contentType ?? record?.codec ?? this.options.contentType);
     const body = encodeRequest(codec, this.binder.toPlain(request), endpoint);
     const header = { service, endpoint, contentType: codec.contentType, metadata: options.metadata !== undefined && hasMetadataKeys(options.metadata) ? options.metadata : NO_METADATA, timeoutMs };
     const idempotent = retry.retries > 0 && record?.idempotent === true;
-    return this.attempts(header, body, signal, retry, idempotent);
+    this.attempts(header, body, call, retry, idempotent);
   }
 
   /**
@@ -179,52 +194,56 @@ export class RPCClient implements Client {
    * selector and the pool answer from their caches (the usual call); anything else, and every
    * retry, goes through `attemptsFrom`.
    */
-  private attempts(header: RequestHeader, body: Uint8Array, signal: CancelSignal, retry: RetryOptions, idempotent: boolean): Promise<Reply> {
+  private attempts<T>(header: RequestHeader, body: Uint8Array, call: PendingCall<T>, retry: RetryOptions, idempotent: boolean): void {
     const started = performance.now();
+    const signal = call.cancellation;
     let picked: Picked | Promise<Picked>;
     try {
       picked = this.pick(header.service, undefined);
     } catch (thrown) {
-      return this.attemptsFrom(header, body, signal, retry, idempotent, started, { failure: thrown });
+      call.follow(this.attemptsFrom(header, body, signal, retry, idempotent, started, { failure: thrown }));
+      return;
     }
     const connection = picked instanceof Promise ? undefined : this.pool.ready(header.service, picked.node);
-    if (connection === undefined) return this.attemptsFrom(header, body, signal, retry, idempotent, started, { picked });
+    if (connection === undefined) {
+      call.follow(this.attemptsFrom(header, body, signal, retry, idempotent, started, { picked }));
+      return;
+    }
     const { key } = picked as Picked;
-    // Settled by hand: a refusal is passed on without a throw or a promise adopted in between.
-    return new Promise<Reply>((resolve, reject) => {
-      connection.request(header, body, signal).then(
-        (reply) => {
-          if (reply.kind === 'response') {
-            this.breakers.success(key);
-            resolve(reply);
-          } else this.afterFailure(header, body, signal, retry, idempotent, started, key, BastionError.fromWire(reply.error), resolve, reject);
-        },
-        (thrown: unknown) => {
-          if (!BastionError.is(thrown) || signal.aborted) reject(thrown);
-          else this.afterFailure(header, body, signal, retry, idempotent, started, key, thrown, resolve, reject);
-        },
-      );
-    });
+    connection.request(header, body, signal).then(
+      (reply) => {
+        if (reply.kind === 'response') {
+          this.breakers.success(key);
+          call.answered(reply);
+        } else this.afterFailure(header, body, call, retry, idempotent, started, key, BastionError.fromWire(reply.error));
+      },
+      (thrown: unknown) => {
+        if (!BastionError.is(thrown) || signal.aborted) call.failed(thrown);
+        else this.afterFailure(header, body, call, retry, idempotent, started, key, thrown);
+      },
+    );
   }
 
   /** After the fast first attempt failed on node `key`: the same bookkeeping and retry decision as `attemptsFrom`. */
-  private afterFailure(
+  private afterFailure<T>(
     header: RequestHeader,
     body: Uint8Array,
-    signal: CancelSignal,
+    call: PendingCall<T>,
     retry: RetryOptions,
     idempotent: boolean,
     started: number,
     key: string,
     failure: BastionError,
-    resolve: (reply: Promise<Reply>) => void,
-    reject: (error: unknown) => void,
   ): void {
     if (isNodeFailure(failure)) this.breakers.failure(key);
     else this.breakers.success(key);
     const delay = retryDelay(failure, 1, idempotent, retry);
-    if (delay === undefined) reject(failure);
-    else resolve(sleep(delay, signal).then(() => this.attemptsFrom(header, body, signal, retry, idempotent, started, { attempt: 2, first: key, nodeFailure: failure })));
+    if (delay === undefined) {
+      call.failed(failure);
+      return;
+    }
+    const signal = call.cancellation;
+    call.follow(sleep(delay, signal).then(() => this.attemptsFrom(header, body, signal, retry, idempotent, started, { attempt: 2, first: key, nodeFailure: failure })));
   }
 
   /** The attempts from `start.attempt` (1 unless the fast path made the first), with what the first pick gave. */
@@ -322,45 +341,6 @@ export class RPCClient implements Client {
 
 function circuitOpen(service: string): BastionError {
   return new BastionError('BST_ERR_CLIENT_CIRCUIT_OPEN', `Every node of ${service} tried is failing; retry after the cool-down`);
-}
-
-/**
- * Runs `work` with a signal that aborts (cancelling the call on the wire) when the deadline
- * passes; rejects with `408` then even if `work` is still waiting on something that does
- * not watch the signal (a selector, the registry).
- */
-function withDeadline(timeoutMs: number, work: (signal: CancelSignal) => Promise<Reply>): Promise<Reply> {
-  // One promise settled by whichever comes first, instead of a deadline promise raced
-  // against the work inside an async function: three promises fewer per call.
-  const cancellation = new Cancellation();
-  return new Promise<Reply>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      const error = deadlineExceeded();
-      cancellation.abort(error);
-      reject(error);
-    }, timeoutMs);
-    // Unref'd (a ref'd timer costs three times as much to set and clear): what keeps the process
-    // alive while the call is pending is its connection, its dial or its registry read.
-    timer.unref();
-    let working: Promise<Reply>;
-    try {
-      working = work(cancellation);
-    } catch (error) {
-      clearTimeout(timer);
-      reject(error);
-      return;
-    }
-    working.then(
-      (reply) => {
-        clearTimeout(timer);
-        resolve(reply);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }
 
 /** Encodes the request; a value the codec cannot carry is the caller's mistake, not the server's. */
