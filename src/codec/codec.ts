@@ -41,6 +41,12 @@ export interface Codec {
   /** Returns a value safe to serialise (no functions, cycles or prototype keys). */
   sanitize(value: unknown, context?: BodyContext): unknown;
   serialize(value: unknown, context?: BodyContext): Uint8Array;
+  /**
+   * Optional: sanitises and serialises in one step, writing what `serialize(sanitize(value))`
+   * would, for a codec that can check the bytes it wrote instead of copying the value first.
+   * What goes out must be what was checked: a value is read once (an accessor may change).
+   */
+  encode?(value: unknown, context?: BodyContext): Uint8Array;
   /** Boot check: throws when this codec cannot carry `endpoint` (a protobuf endpoint without message types). */
   supports?(endpoint: string): void;
 }

@@ -4,7 +4,7 @@ import { injectable } from 'inversify';
 import { internal } from '../errors/factories.js';
 import type { Codec, CodecLimits } from './codec.js';
 import { checkBodySize, decodeFailed, tooDeep } from './codec-errors.js';
-import { asPlainData } from './sanitize.js';
+import { MAX_SANITIZE_DEPTH, toPlainData } from './sanitize.js';
 import { checkDecodedValue } from './value-check.js';
 
 const QUOTE = 0x22;
@@ -50,9 +50,9 @@ export class JSONCodec implements Codec {
     return value;
   }
 
-  /** Returns JSON-safe data (the value itself when it is plain already): drops functions, symbols and undefined, dates become ISO strings. */
+  /** Returns a JSON-safe copy: drops functions, symbols and undefined, dates become ISO strings. */
   sanitize(value: unknown): unknown {
-    return asPlainData(value, false);
+    return toPlainData(value, false);
   }
 
   /** The UTF-8 bytes of the JSON text; `undefined` becomes an empty body. */
@@ -65,27 +65,64 @@ export class JSONCodec implements Codec {
     }
     return text === undefined ? EMPTY : Buffer.from(text, 'utf8');
   }
+
+  /**
+   * What `serialize(sanitize(value))` writes, without the copy when it is not needed:
+   * `JSON.stringify` already drops functions, symbols and undefined, nulls non-finite numbers
+   * and honours `toJSON`, reading each value once. The text it wrote is then checked, so what
+   * goes out is what was checked: text that could hold a prototype key (any mention of one),
+   * nesting deeper than the copy allows, or a value stringify refuses (a cycle, a BigInt)
+   * is written again from the sanitising copy, which drops the keys or says why it cannot.
+   */
+  encode(value: unknown): Uint8Array {
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(value);
+    } catch {
+      return this.serialize(this.sanitize(value));
+    }
+    if (text === undefined) return EMPTY;
+    if (MENTIONS_FORBIDDEN_KEY.test(text)) return this.serialize(this.sanitize(value));
+    const bytes = Buffer.from(text, 'utf8');
+    // Nesting deeper than the copy allows takes two bytes per level at least.
+    if (bytes.length > 2 * MAX_SANITIZE_DEPTH && deepestNesting(bytes, MAX_SANITIZE_DEPTH) > MAX_SANITIZE_DEPTH) return this.serialize(this.sanitize(value));
+    return bytes;
+  }
+}
+
+/** Any mention of a forbidden key (codec.ts FORBIDDEN_KEYS), in a key or not. */
+const MENTIONS_FORBIDDEN_KEY = /__proto__|constructor|prototype/;
+
+/** Refuses nesting deeper than `maxDepth`, and a closing bracket with nothing open. */
+function scanDepth(bytes: Uint8Array, maxDepth: number): void {
+  const deepest = deepestNesting(bytes, maxDepth);
+  if (deepest > maxDepth) throw tooDeep(maxDepth);
+  if (deepest < 0) throw decodeFailed('The request body is not valid JSON');
 }
 
 /**
- * One linear pass over the bytes, counting `{` and `[` outside strings. Every structural
- * byte is ASCII and UTF-8 continuation bytes are >= 0x80, so bytes can be scanned as is.
+ * One linear pass over the bytes, counting `{` and `[` outside strings: the deepest nesting
+ * seen, stopping as soon as it passes `stopAbove`; -1 for a closing bracket with nothing open.
+ * Every structural byte is ASCII and UTF-8 continuation bytes are >= 0x80, so bytes can be
+ * scanned as is.
  */
-function scanDepth(bytes: Uint8Array, maxDepth: number): void {
+function deepestNesting(bytes: Uint8Array, stopAbove: number): number {
   const strings = new StringSkipper(bytes);
   const end = bytes.length;
   let depth = 0;
+  let deepest = 0;
   for (let i = 0; i < end; i++) {
     const byte = bytes[i] as number;
     if (byte < OPEN_BRACKET) {
       // Digits, punctuation and white space fall here in one comparison; of them only a quote matters.
       if (byte === QUOTE) i = strings.closingQuote(i + 1); // `end` when unterminated: the parser refuses it
     } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
-      if (++depth > maxDepth) throw tooDeep(maxDepth);
+      if (++depth > deepest && (deepest = depth) > stopAbove) return deepest;
     } else if ((byte === CLOSE_BRACE || byte === CLOSE_BRACKET) && --depth < 0) {
-      throw decodeFailed('The request body is not valid JSON');
+      return -1;
     }
   }
+  return deepest;
 }
 
 /** Bytes of a string read in JS before asking `indexOf`: short strings cost less than a native call. */

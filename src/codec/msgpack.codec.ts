@@ -6,7 +6,7 @@ import { internal } from '../errors/factories.js';
 import type { Codec, CodecLimits } from './codec.js';
 import { checkBodySize } from './codec-errors.js';
 import { scanMessagePack } from './msgpack-scan.js';
-import { asPlainData } from './sanitize.js';
+import { toPlainData } from './sanitize.js';
 import { checkDecodedValue } from './value-check.js';
 
 const msgpackr = lazyPackage<typeof import('msgpackr')>('msgpackr');
@@ -64,7 +64,7 @@ export class MsgpackCodec implements Codec {
 
   /** Returns plain data: byte arrays kept, dates as ISO strings, functions and prototype keys dropped. */
   sanitize(value: unknown): unknown {
-    return asPlainData(value, true);
+    return toPlainData(value, true);
   }
 
   /** The MessagePack bytes of a sanitised value. */

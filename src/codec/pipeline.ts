@@ -22,10 +22,11 @@ export function decodeBody(codec: Codec, bytes: Uint8Array, limits: CodecLimits,
   }
 }
 
-/** Encodes a value: `sanitize`, then `serialize`; `undefined` becomes an empty body. */
+/** Encodes a value: `sanitize`, then `serialize` (or the codec's `encode`, both in one); `undefined` becomes an empty body. */
 export function encodeBody(codec: Codec, value: unknown, context?: BodyContext): Uint8Array {
   // undefined (no result, B10) never reaches a serialiser: schema codecs cannot encode it.
   if (value === undefined) return EMPTY_BODY;
+  if (codec.encode !== undefined) return codec.encode(value, context);
   const safe = codec.sanitize(value, context);
   return safe === undefined ? EMPTY_BODY : codec.serialize(safe, context);
 }

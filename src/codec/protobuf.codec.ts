@@ -6,7 +6,7 @@ import type { BodyContext, Codec, CodecLimits } from './codec.js';
 import { checkBodySize, decodeFailed, unsupportedContentType } from './codec-errors.js';
 import { protobufPackage } from './protobuf-package.js';
 import { checkWireTypes } from './protobuf-wire.js';
-import { asPlainData } from './sanitize.js';
+import { toPlainData } from './sanitize.js';
 import { checkDecodedValue } from './value-check.js';
 
 /** The message types of one endpoint, by fully qualified name (`greeter.HelloRequest`). */
@@ -100,7 +100,7 @@ export class ProtobufCodec implements Codec {
 
   /** Returns plain data with prototype keys dropped; `fromObject` then builds the message from it. */
   sanitize(value: unknown): unknown {
-    return asPlainData(value, true);
+    return toPlainData(value, true);
   }
 
   /** Encodes a sanitised value as the endpoint's message type; a value of the wrong shape is a `500`. */

@@ -9,6 +9,8 @@
 // out); now the serialiser's third read goes out unchecked (A5-3/A5-4: the server writes an own
 // "__proto__" key and the client gets a 400 BST_ERR_CODEC_FORBIDDEN_KEY instead of its reply).
 // Each test passes with asPlainData reduced to the copy (4a2a72a^) and fails on 4a2a72a.
+// Fixed since: the JSON codec stringifies once and checks the text it wrote (codec `encode`),
+// so what goes out is what was checked; MessagePack and protobuf copy first again.
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

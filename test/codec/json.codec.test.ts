@@ -5,9 +5,7 @@ import type { CodecLimits } from '../../src/codec/codec.js';
 import { JSONCodec } from '../../src/codec/json.codec.js';
 import { DEFAULT_CODEC_LIMITS, resolveCodecLimits } from '../../src/codec/options.js';
 import fc from 'fast-check';
-import { pack } from 'msgpackr';
-import { MsgpackCodec } from '../../src/codec/msgpack.codec.js';
-import { toPlainData } from '../../src/codec/sanitize.js';
+import { BastionError } from '../../src/errors/bastion-error.js';
 import { throwsBastion, utf8 } from './support.js';
 
 const decoder = new TextDecoder();
@@ -236,68 +234,6 @@ describe(JSONCodec.name, () => {
       });
     });
 
-    describe('when the value is plain data already', () => {
-      it('should hand it back as is (nothing to copy) and it should serialise as the copy would', () => {
-        const reply = { message: 'Hello, Ada', count: 3, tags: ['a', 'b'], nested: { ok: true, none: null } };
-        assert.equal(codec.sanitize(reply), reply);
-        assert.equal(new MsgpackCodec().sanitize(reply), reply);
-        assert.deepEqual(toPlainData(reply, false), reply);
-        assert.notEqual(toPlainData(reply, false), reply, 'the public toPlainData still copies');
-      });
-
-      it('should still copy anything a serialiser would write differently, at any depth', () => {
-        const msgpack = new MsgpackCodec();
-        const leaf = fc.oneof(
-          fc.string(),
-          fc.boolean(),
-          fc.constant(null),
-          fc.double(),
-          fc.constantFrom(undefined, Number.NaN, -Infinity, new Date(0), () => 1, Symbol('s'), new String('x'), new Uint8Array([1, 2])),
-        );
-        const key = fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'prototype', 'toJSON'));
-        const value = fc.letrec((tie) => ({
-          node: fc.oneof({ depthSize: 'small' }, leaf, tie('array'), tie('object')),
-          array: fc.array(tie('node'), { maxLength: 4 }),
-          object: fc.array(fc.tuple(key, tie('node')), { maxLength: 4 }).map((entries) => {
-            const out: Record<string, unknown> = {};
-            for (const [k, v] of entries) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-            return out;
-          }),
-        })).node;
-        fc.assert(
-          fc.property(value, (v) => {
-            const copy = toPlainData(v, false);
-            const json = codec.sanitize(v);
-            assert.equal(JSON.stringify(json), JSON.stringify(copy));
-            const packed = msgpack.sanitize(v);
-            if (packed !== undefined) assert.deepEqual(pack(packed), pack(toPlainData(v, true)));
-          }),
-          { numRuns: 500 },
-        );
-      });
-
-      it('should copy past the depth it checks, and find a cycle below it', () => {
-        let deep: unknown = { leaf: 1 };
-        for (let i = 0; i < 100; i++) deep = { next: deep };
-        assert.equal(JSON.stringify(codec.sanitize(deep)), JSON.stringify(deep));
-        const loop: Record<string, unknown> = {};
-        let at = loop;
-        for (let i = 0; i < 40; i++) at = (at['next'] = {}) as Record<string, unknown>;
-        at['back'] = loop;
-        throwsBastion(() => codec.sanitize(loop), 'BST_ERR_SERVER_INTERNAL', 500);
-      });
-
-      it('should honour a toJSON put on Object.prototype, as JSON.stringify would', () => {
-        const proto = Object.prototype as { toJSON?: unknown };
-        proto.toJSON = () => 'replaced';
-        try {
-          assert.equal(codec.sanitize({ a: 1 }), 'replaced');
-        } finally {
-          delete proto.toJSON;
-        }
-      });
-    });
-
     describe('when the value has a cycle', () => {
       it('should throw an internal error (a handler bug, not peer data)', () => {
         const loop: Record<string, unknown> = { a: 1 };
@@ -318,6 +254,96 @@ describe(JSONCodec.name, () => {
         for (let i = 0; i < 5000; i++) deep = [deep];
         throwsBastion(() => codec.sanitize(deep), 'BST_ERR_SERVER_INTERNAL', 500);
       });
+    });
+  });
+
+  describe('.encode', () => {
+    const copied = (value: unknown): string | Error => {
+      try {
+        return Buffer.from(codec.serialize(codec.sanitize(value))).toString();
+      } catch (error) {
+        return error as Error;
+      }
+    };
+    const encoded = (value: unknown): string | Error => {
+      try {
+        return Buffer.from(codec.encode(value)).toString();
+      } catch (error) {
+        return error as Error;
+      }
+    };
+
+    it('should write what the sanitising copy would, for any value', () => {
+      const leaf = fc.oneof(
+        fc.string(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.double(),
+        fc.constantFrom(undefined, Number.NaN, -Infinity, new Date(0), new Date(Number.NaN), () => 1, Symbol('s'), new String('x'), new Number(2), 10n, { toJSON: () => ({ constructor: 1, kept: 2 }) }),
+      );
+      const key = fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'prototype', 'toJSON', 'a__proto__b'));
+      const value = fc.letrec((tie) => ({
+        node: fc.oneof({ depthSize: 'small' }, leaf, tie('array'), tie('object')),
+        array: fc.array(tie('node'), { maxLength: 4 }),
+        object: fc.array(fc.tuple(key, tie('node')), { maxLength: 4 }).map((entries) => {
+          const out: Record<string, unknown> = {};
+          for (const [k, v] of entries) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+          return out;
+        }),
+      })).node;
+      fc.assert(
+        fc.property(value, (v) => {
+          const expected = copied(v);
+          const actual = encoded(v);
+          if (expected instanceof Error) {
+            assert.ok(actual instanceof BastionError && actual.code === 500, `copy refused (${expected.message}), encode gave ${String(actual)}`);
+          } else assert.equal(actual, expected);
+        }),
+        { numRuns: 1000 },
+      );
+    });
+
+    it('should read each accessor once and write what it read, never a prototype key a later read gives', () => {
+      let reads = 0;
+      const value = {
+        get field(): unknown {
+          reads += 1;
+          return reads === 1 ? { role: 'user' } : JSON.parse('{"role":"user","__proto__":{"isAdmin":true}}');
+        },
+      };
+      assert.equal(Buffer.from(codec.encode(value)).toString(), '{"field":{"role":"user"}}');
+      assert.equal(reads, 1);
+      let flips = 0;
+      const flipping = {
+        get field(): unknown {
+          flips += 1;
+          return flips === 1 ? JSON.parse('{"__proto__":{"isAdmin":true}}') : { role: 'user' };
+        },
+      };
+      assert.doesNotMatch(Buffer.from(codec.encode(flipping)).toString(), /__proto__/);
+    });
+
+    it('should refuse what the copy refuses: a cycle, a BigInt, nesting past 1,000 levels', () => {
+      const loop: Record<string, unknown> = { a: 1 };
+      loop['self'] = { back: loop };
+      throwsBastion(() => codec.encode(loop), 'BST_ERR_SERVER_INTERNAL', 500);
+      throwsBastion(() => codec.encode({ n: 10n }), 'BST_ERR_SERVER_INTERNAL', 500);
+      let deep: unknown = 1;
+      for (let i = 0; i < 1001; i++) deep = [deep];
+      throwsBastion(() => codec.encode(deep), 'BST_ERR_SERVER_INTERNAL', 500);
+      let fits: unknown = 1;
+      for (let i = 0; i < 999; i++) fits = { a: fits };
+      assert.equal(Buffer.from(codec.encode(fits)).toString(), JSON.stringify(fits));
+    });
+
+    it('should honour a toJSON put on Object.prototype, as the copy does', () => {
+      const proto = Object.prototype as { toJSON?: unknown };
+      proto.toJSON = () => 'replaced';
+      try {
+        assert.equal(Buffer.from(codec.encode({ a: 1 })).toString(), '"replaced"');
+      } finally {
+        delete proto.toJSON;
+      }
     });
   });
 
