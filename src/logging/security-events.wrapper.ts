@@ -1,6 +1,7 @@
 import type { ClientWrapper } from '../client/client.js';
 import { BastionError } from '../errors/bastion-error.js';
-import type { CallContext, WrapperFactory } from '../server/server.js';
+import type { CallContext, HandlerWrapper, WrapperFactory } from '../server/server.js';
+import { isThenable, passesValues } from '../server/wrapper.js';
 import { observeRefusal, type RefusalObserver } from '../server/served-call.js';
 import { EventThrottle, ThrottleKeys } from './event-throttle.js';
 import { SECURITY_EVENTS, type SecurityEvent } from './events.js';
@@ -77,12 +78,13 @@ export function securityEventsWrapper(logger: Logger, throttle: EventThrottle = 
     // The refusal is observed, not caught and rethrown: the caller gets the very promise `next()`
     // returned, and a refusal costs no second throw on its way out. A served call tells the
     // observer itself (no promise per call); any other context is watched through `next()`.
-    return (ctx, next) => {
+    return passesValues<HandlerWrapper>((ctx, next) => {
       if (observeRefusal(ctx, observer)) return next();
-      const result = next();
-      result.then(undefined, (thrown: unknown) => observer.refused(ctx, thrown));
-      return result;
-    };
+      const result: unknown = next();
+      // A plain value (a chain that passes values) is no refusal.
+      if (isThenable(result)) result.then(undefined, (thrown: unknown) => observer.refused(ctx, thrown));
+      return result as Promise<unknown>;
+    });
   };
 }
 

@@ -2,6 +2,7 @@ import { unavailable } from '../errors/factories.js';
 import type { CallContext, EndpointDescriptor, HandlerWrapper, Next, ServiceClass, WrapperFactory } from '../server/server.js';
 import { pendingWork } from '../server/served-call.js';
 import type { RateLimitMetrics } from './ratelimit.js';
+import { passesValues } from '../server/wrapper.js';
 
 interface Gauge {
   count: number;
@@ -29,7 +30,7 @@ export function maxInFlightWrapper(metrics?: RateLimitMetrics): WrapperFactory {
     if (methodLimit !== undefined) gauges.push({ count: 0, limit: methodLimit });
     if (gauges.length === 0) return undefined;
     const event = { service: endpoint.service, endpoint: endpoint.endpoint, keyKind: 'in-flight' } as const;
-    return async (ctx: CallContext, next: Next) => {
+    return passesValues(async (ctx: CallContext, next: Next) => {
       if (gauges.some((g) => g.count >= g.limit)) {
         metrics?.record({ ...event, outcome: 'shed' });
         throw unavailable(`${endpoint.service}/${endpoint.endpoint} is overloaded; retry later`);
@@ -52,6 +53,6 @@ export function maxInFlightWrapper(metrics?: RateLimitMetrics): WrapperFactory {
       }
       release();
       return value;
-    };
+    });
   };
 }

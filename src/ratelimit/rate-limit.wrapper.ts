@@ -3,6 +3,7 @@ import { rateLimited } from '../errors/factories.js';
 import type { RateLimitPolicy } from '../metadata/models.js';
 import type { CallContext, EndpointDescriptor, HandlerWrapper, Next, WrapperFactory } from '../server/server.js';
 import { cancelSignalOf } from '../server/call-signal.js';
+import { passesValues } from '../server/wrapper.js';
 import { rejection } from '../errors/rejection.js';
 import { rateLimitPolicyProblem } from './options.js';
 import { RATE_LIMIT_OUTCOMES, type BucketClaim, type RateLimitEvent, type RateLimiter, type RateLimitMetrics, type RateLimitOutcome, type TakeResult } from './ratelimit.js';
@@ -99,7 +100,7 @@ export function rateLimitWrapper(limiter: RateLimiter, metrics?: RateLimitMetric
     const takeNow = wait ? undefined : limiter.takeNow?.bind(limiter);
     if (takeNow !== undefined) {
       // Nothing waits and nothing is awaited, so nothing can abort between the check and the take.
-      return (ctx: CallContext, next: Next) => {
+      return passesValues((ctx: CallContext, next: Next) => {
         const signal = cancelSignalOf(ctx);
         if (signal.aborted) {
           report('abandoned');
@@ -113,9 +114,9 @@ export function rateLimitWrapper(limiter: RateLimiter, metrics?: RateLimitMetric
         }
         report(result.allowed ? 'allowed' : 'rejected');
         return result.allowed ? next() : rejection(rateLimited(result.retryAfterMs));
-      };
+      });
     }
-    return async (ctx: CallContext, next: Next) => {
+    return passesValues(async (ctx: CallContext, next: Next) => {
       const claims = claimsOf(ctx);
       const signal = cancelSignalOf(ctx);
       // Waiting past the caller's own deadline would spend tokens on a call nobody awaits.
@@ -136,6 +137,6 @@ export function rateLimitWrapper(limiter: RateLimiter, metrics?: RateLimitMetric
       report(result.allowed ? 'allowed' : 'rejected');
       if (!result.allowed) throw rateLimited(result.retryAfterMs);
       return next();
-    };
+    });
   };
 }

@@ -1,6 +1,7 @@
 import { forbidden, unauthenticated } from '../errors/factories.js';
 import { rejection } from '../errors/rejection.js';
-import type { WrapperFactory } from '../server/server.js';
+import type { HandlerWrapper, WrapperFactory } from '../server/server.js';
+import { passesValues } from '../server/wrapper.js';
 import { matchesAllowList } from './allow-list.js';
 
 /**
@@ -13,11 +14,11 @@ export function mutualTLSWrapper(): WrapperFactory {
     const policy = endpoint.mutualTLS;
     if (policy === undefined) return undefined;
     const allow = policy.allow;
-    return (ctx, next) => {
+    return passesValues<HandlerWrapper>((ctx, next) => {
       const identity = ctx.peer.identity;
       if (!ctx.peer.authorized || identity === undefined) return rejection(unauthenticated());
       if (allow !== undefined && !matchesAllowList(identity.name, allow)) return rejection(forbidden(identity.name));
       return next();
-    };
+    });
   };
 }

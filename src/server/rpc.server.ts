@@ -18,7 +18,7 @@ import { ServedCall } from './served-call.js';
 import { requestBinding } from './bind-request.js';
 import { isRejection, rejection } from '../errors/rejection.js';
 import { deadlineJoined, isDeadlineWrapper } from './deadline.wrapper.js';
-import { compose, type Terminal } from './wrapper.js';
+import { allPassValues, compose, isThenable, type Terminal } from './wrapper.js';
 
 /** Resolves the instance of a service class (from the container). */
 export type ServiceResolver = (cls: ServiceClass) => object;
@@ -149,6 +149,8 @@ export class RPCServer implements Server {
         }
       : (result: unknown) => (isThenable(result) ? Promise.resolve(result).then((value) => toPlain.call(binder, value)) : toPlain.call(binder, result));
     const handle = (request: unknown, ctx: ServedCall): unknown => answer(method.call(instance, request, ctx));
+    const lastWrapper = wrappers[wrappers.length - 1];
+    const passValues = allPassValues(lastWrapper !== undefined && isDeadlineWrapper(lastWrapper) ? wrappers.slice(0, -1) : wrappers);
     // Synchronous as far as the request binding and the handler are: a call whose validation and
     // handler need no await costs one promise here, not four.
     const terminal: Terminal<ServedCall> = (ctx) => {
@@ -160,7 +162,8 @@ export class RPCServer implements Server {
         // A refused request (400, 413, 415) comes back already rejected: nothing runs, nothing to race.
         if (isRejection(request)) return request;
         const result = isThenable(request) ? Promise.resolve(request).then((value) => handle(value, ctx)) : handle(request, ctx);
-        if (!isThenable(result)) return Promise.resolve(result);
+        // Built-in wrappers carry a plain value as it is (wrapper.ts, passesValues): the server answers it at once.
+        if (!isThenable(result)) return passValues ? (result as Promise<unknown>) : Promise.resolve(result);
         const work = Promise.resolve(result);
         ctx.pending ??= work;
         return work;
@@ -172,7 +175,8 @@ export class RPCServer implements Server {
     if (services === undefined) this.routes.set(endpoint.service, (services = new Map()));
     // With no user wrapper between them, the deadline and the last step run as one (deadline.wrapper.ts).
     const last = wrappers[wrappers.length - 1];
-    const chain = last !== undefined && isDeadlineWrapper(last) ? compose(wrappers.slice(0, -1), deadlineJoined(terminal)) : compose(wrappers, terminal);
+    const joined = last !== undefined && isDeadlineWrapper(last);
+    const chain = joined ? compose(wrappers.slice(0, -1), deadlineJoined(terminal)) : compose(wrappers, terminal);
     const encode = (value: unknown) => encodeBody(codec, value, responseBody);
     services.set(endpoint.endpoint, { endpoint, run: chain, encode });
   }
@@ -195,38 +199,56 @@ export class RPCServer implements Server {
     return { kind: 'response', contentType: codec.contentType, body: encodeBody(codec, report, { endpoint: HEALTH_ENDPOINT, body: 'response' }) };
   }
 
-  // Promise reactions, not an async function: a refusal reaches its reply without being
-  // thrown back into a frame and unwound, and every call saves the async function's promises.
-  private readonly handle: CallHandler = (call: InboundCall): Promise<Reply> => {
+  /**
+   * Answers a call: at once when the chain settled synchronously (no await anywhere, every
+   * wrapper a built-in that passes values), else through one promise reaction. Promise
+   * reactions, not an async function: a refusal reaches its reply without being thrown back
+   * into a frame and unwound.
+   */
+  private readonly answerNow = (call: InboundCall): Reply | Promise<Reply> => {
     const { header } = call;
-    if (header.endpoint === HEALTH_ENDPOINT && this.routes.has(header.service)) return Promise.resolve(this.health(header));
+    if (header.endpoint === HEALTH_ENDPOINT && this.routes.has(header.service)) return this.health(header);
     const route = this.routes.get(header.service)?.get(header.endpoint);
-    if (route === undefined) return Promise.resolve({ kind: 'error', error: notFound(`${header.service}/${header.endpoint}`).toWire() });
+    if (route === undefined) return { kind: 'error', error: notFound(`${header.service}/${header.endpoint}`).toWire() };
     const ctx = new ServedCall(route.endpoint, call);
-    let running: Promise<unknown>;
+    let running: unknown;
     try {
-      // The chain returns what the outermost wrapper returned, unchecked; `await` took a plain
-      // value or another library's thenable, and so does this (a native promise comes back as it is).
-      running = Promise.resolve(withCall(ctx, route.run));
+      running = withCall(ctx, route.run);
     } catch (thrown) {
-      running = rejection(thrown);
+      return this.refused(ctx, call, thrown);
     }
-    return running.then(
-      (value): Reply => {
-        this.finish(ctx, call);
-        try {
-          return { kind: 'response', contentType: route.endpoint.codec, body: route.encode(value) };
-        } catch (thrown) {
-          return this.failed(call, thrown);
-        }
-      },
-      (thrown: unknown): Reply => {
-        this.finish(ctx, call);
-        ctx.refusalObserver?.refused(ctx, thrown);
-        return this.failed(call, thrown);
-      },
+    // The chain returns what the outermost wrapper returned, unchecked; `await` took a plain
+    // value or another library's thenable, and so does this (a native promise comes back as it is).
+    if (!isThenable(running)) return this.served(ctx, call, route, running);
+    return Promise.resolve(running).then(
+      (value) => this.served(ctx, call, route, value),
+      (thrown: unknown) => this.refused(ctx, call, thrown),
     );
   };
+
+  /** The transports' handler: `answerNow` as a promise, and `answerNow` itself for a transport that takes a reply at once. */
+  private readonly handle: CallHandler = Object.assign(
+    (call: InboundCall): Promise<Reply> => {
+      const reply = this.answerNow(call);
+      return reply instanceof Promise ? reply : Promise.resolve(reply);
+    },
+    { now: this.answerNow },
+  );
+
+  private served(ctx: ServedCall, call: InboundCall, route: Route, value: unknown): Reply {
+    this.finish(ctx, call);
+    try {
+      return { kind: 'response', contentType: route.endpoint.codec, body: route.encode(value) };
+    } catch (thrown) {
+      return this.failed(call, thrown);
+    }
+  }
+
+  private refused(ctx: ServedCall, call: InboundCall, thrown: unknown): Reply {
+    this.finish(ctx, call);
+    ctx.refusalObserver?.refused(ctx, thrown);
+    return this.failed(call, thrown);
+  }
 
   private finish(ctx: ServedCall, call: InboundCall): void {
     ctx.dispose();
@@ -253,10 +275,6 @@ export class RPCServer implements Server {
   }
 }
 
-/** A promise or any other thenable a handler may return; `await` would wait on either. */
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
 
 /** Text for the log about whatever a handler threw; never throws itself, whatever was thrown. */
 function describeThrown(thrown: unknown): string {

@@ -4,6 +4,28 @@ import type { CallContext, Next, WrapperFactory } from './server.js';
 /** The innermost step of a chain: runs with the context and resolves with the result. */
 export type Terminal<C> = (ctx: C) => Promise<unknown>;
 
+/** A promise or any other thenable a handler or wrapper may return; `await` would wait on either. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+const valueSafe = new WeakSet<object>();
+
+/**
+ * Marks a built-in wrapper that only ever returns or awaits what `next()` returned (or returns
+ * a rejection of its own), never calling a method on it: a chain of such wrappers may carry a
+ * synchronous result as the value itself, and the server answers it without a promise.
+ */
+export function passesValues<W extends object>(wrapper: W): W {
+  valueSafe.add(wrapper);
+  return wrapper;
+}
+
+/** True when every wrapper was marked by `passesValues`. */
+export function allPassValues(wrappers: readonly object[]): boolean {
+  return wrappers.every((wrapper) => valueSafe.has(wrapper));
+}
+
 /** A wrapper over any context: server `HandlerWrapper`s and client `ClientWrapper`s alike. */
 export type Wrapper<C> = (ctx: C, next: Next) => Promise<unknown>;
 

@@ -281,13 +281,18 @@ export class TLSListener implements Listener {
   // reject a promise nobody handles (a log sink that throws is the only thing that could).
   private invoke(session: Session, frame: Frame & { kind: 'request' }, cancellation: Cancellation): void {
     const call = new ListenerCall(frame.header, frame.body, session.peer, cancellation);
-    let answered: Promise<Reply>;
+    let answered: Reply | Promise<Reply>;
     try {
-      answered = this.handler(call);
+      answered = this.handler.now === undefined ? this.handler(call) : this.handler.now(call);
     } catch (error) {
       answered = rejection(error);
     }
-    answered.then(
+    // A reply ready at once (the handler and every wrapper finished synchronously) goes out now.
+    if (typeof (answered as { then?: unknown }).then !== 'function') {
+      this.answer(session, frame.callId, call, answered as Reply);
+      return;
+    }
+    (answered as Promise<Reply>).then(
       (reply) => this.answer(session, frame.callId, call, reply),
       (error: unknown) => {
         try {

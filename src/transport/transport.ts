@@ -43,7 +43,10 @@ export type Reply =
   | { readonly kind: 'error'; readonly error: WireError };
 
 /** Turns one inbound call into its reply. It must not throw; errors become error replies. */
-export type CallHandler = (call: InboundCall) => Promise<Reply>;
+export type CallHandler = ((call: InboundCall) => Promise<Reply>) & {
+  /** Optional: the same answer, as the reply itself when it is ready at once (a listener saves a promise per call). */
+  readonly now?: (call: InboundCall) => Reply | Promise<Reply>;
+};
 
 /** A listening server endpoint. */
 export interface Listener {
