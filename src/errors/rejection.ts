@@ -19,19 +19,35 @@ export function rejection(error: unknown): Promise<never> {
   promise.then(undefined, ignore);
   reject(error);
   latest = promise;
+  latestReason = error;
   return promise;
 }
 
 let latest: Promise<never> | undefined;
+let latestReason: unknown;
 
 /**
  * True when `value` is the promise the last `rejection` call made: already rejected, so a
  * caller holding it right after the call that may have refused can pass it on as it is,
  * instead of chaining on it as on pending work (three promises for a `400`, each paying
- * the promise hook of call scopes). Forgets it, so no error is kept alive by this.
+ * the promise hook of call scopes).
  */
 export function isRejection(value: unknown): value is Promise<never> {
-  if (value !== latest || value === undefined) return false;
+  return value !== undefined && value === latest;
+}
+
+/** What `reasonOf` answers for anything but the last rejection made. */
+export const NOT_A_REJECTION: unique symbol = Symbol('not a rejection');
+
+/**
+ * The error the last rejection made was rejected with, when `value` is that promise (a
+ * refusal can then be answered at once, without a reaction), and `NOT_A_REJECTION`
+ * otherwise. Forgets it, so no error is kept alive by this.
+ */
+export function reasonOf(value: unknown): unknown {
+  if (value === undefined || value !== latest) return NOT_A_REJECTION;
+  const reason = latestReason;
   latest = undefined;
-  return true;
+  latestReason = undefined;
+  return reason;
 }

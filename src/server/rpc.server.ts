@@ -16,7 +16,7 @@ import { HEALTH_ENDPOINT, type CallContext, type EndpointDescriptor, type Health
 import { keepCallScopes, withCall } from './call-scope.js';
 import { ServedCall } from './served-call.js';
 import { requestBinding } from './bind-request.js';
-import { isRejection, rejection } from '../errors/rejection.js';
+import { isRejection, NOT_A_REJECTION, reasonOf, rejection } from '../errors/rejection.js';
 import { deadlineJoined, isDeadlineWrapper } from './deadline.wrapper.js';
 import { allPassValues, compose, isThenable, type Terminal } from './wrapper.js';
 
@@ -220,6 +220,9 @@ export class RPCServer implements Server {
     // The chain returns what the outermost wrapper returned, unchecked; `await` took a plain
     // value or another library's thenable, and so does this (a native promise comes back as it is).
     if (!isThenable(running)) return this.served(ctx, call, route, running);
+    // A refusal made synchronously (400, 401, 403, 429) is answered at once too.
+    const reason = reasonOf(running);
+    if (reason !== NOT_A_REJECTION) return this.refused(ctx, call, reason);
     return Promise.resolve(running).then(
       (value) => this.served(ctx, call, route, value),
       (thrown: unknown) => this.refused(ctx, call, thrown),
