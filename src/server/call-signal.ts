@@ -11,29 +11,23 @@ function expire(cancellation: Cancellation): void {
  * (0 = none), clamped to what a timer can hold (attack F6); `cancelled`, when given, is the
  * transport's signal that the client cancelled the call or went away. The cancellation aborts
  * with a `408` BastionError at the deadline, or with the transport's `503`.
+ *
+ * Nothing can abort a call while it runs synchronously (timers and the peer's cancel frame
+ * wait for the next tick), so the deadline timer and the cancel listener are set up only
+ * when the call goes on past its first tick (`arm`): a call answered at once costs neither.
  */
 export class CallSignal {
   /** What the framework's own wrappers listen to; `signal` is its AbortSignal, built only when read. */
   readonly cancellation = new Cancellation();
   private readonly deadlineAt: number;
-  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly cancelled: CancelSignal | undefined;
+  private timer: NodeJS.Timeout | undefined = undefined;
+  private armed = false;
 
   constructor(timeoutMs: number, cancelled?: CancelSignal) {
-    const { cancellation } = this;
-    if (timeoutMs > 0) {
-      const ms = Math.min(timeoutMs, MAX_TIMEOUT_MS);
-      this.deadlineAt = performance.now() + ms;
-      // Unref'd: an open connection keeps a server alive, a pending deadline alone must not.
-      this.timer = setTimeout(expire, ms, cancellation).unref();
-    } else {
-      this.deadlineAt = Infinity;
-      this.timer = undefined;
-    }
-    if (cancelled === undefined) return;
-    if (cancelled.aborted) cancellation.abort(cancelled.reason);
-    // Not removed at dispose: the transport's signal belongs to this call alone, and a handler
-    // still running after its `408` should still learn that the client went away.
-    else cancelled.addEventListener('abort', () => cancellation.abort(cancelled.reason));
+    this.deadlineAt = timeoutMs > 0 ? performance.now() + Math.min(timeoutMs, MAX_TIMEOUT_MS) : Infinity;
+    this.cancelled = cancelled;
+    if (cancelled?.aborted === true) this.cancellation.abort(cancelled.reason);
   }
 
   /** Aborts when the deadline passes (reason: a `408` BastionError) or the client cancels or disconnects (a `503`). */
@@ -44,6 +38,24 @@ export class CallSignal {
   /** Milliseconds left before the deadline; `Infinity` when the call has none. */
   remainingMs(): number {
     return Math.max(0, this.deadlineAt - performance.now());
+  }
+
+  /** Starts watching the deadline and the client's cancel: the call did not finish in its first tick. Idempotent. */
+  arm(): void {
+    if (this.armed) return;
+    this.armed = true;
+    const { cancellation, cancelled } = this;
+    if (this.deadlineAt !== Infinity) {
+      const left = this.deadlineAt - performance.now();
+      // Unref'd: an open connection keeps a server alive, a pending deadline alone must not.
+      if (left > 0) this.timer = setTimeout(expire, left, cancellation).unref();
+      else expire(cancellation);
+    }
+    if (cancelled === undefined) return;
+    if (cancelled.aborted) cancellation.abort(cancelled.reason);
+    // Not removed at dispose: the transport's signal belongs to this call alone, and a handler
+    // still running after its `408` should still learn that the client went away.
+    else cancelled.addEventListener('abort', () => cancellation.abort(cancelled.reason));
   }
 
   /** Stops the deadline timer once the call is answered. */

@@ -223,6 +223,8 @@ export class RPCServer implements Server {
     // A refusal made synchronously (400, 401, 403, 429) is answered at once too.
     const reason = reasonOf(running);
     if (reason !== NOT_A_REJECTION) return this.refused(ctx, call, reason);
+    // The call goes on past this tick: from now on its deadline and the client's cancel can end it.
+    ctx.arm();
     return Promise.resolve(running).then(
       (value) => this.served(ctx, call, route, value),
       (thrown: unknown) => this.refused(ctx, call, thrown),
