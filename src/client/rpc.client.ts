@@ -5,7 +5,7 @@ import { TOKENS } from '../container/tokens.js';
 import { BastionError } from '../errors/bastion-error.js';
 import type { EndpointRecord, Registry, ServiceNode } from '../registry/registry.js';
 import type { Selector } from '../selector/selector.js';
-import type { ClientConnection, Reply, RequestHeader, Transport } from '../transport/transport.js';
+import type { ClientConnection, Reply, ReplySink, RequestHeader, Transport } from '../transport/transport.js';
 import { MAX_TIMEOUT_MS } from '../transport/transport.js';
 import type { CancelSignal } from '../transport/cancellation.js';
 import type { Binder } from '../validation/validation.js';
@@ -210,18 +210,21 @@ export class RPCClient implements Client {
       return;
     }
     const { key } = picked as Picked;
-    connection.request(header, body, signal).then(
-      (reply) => {
+    const sink: ReplySink = {
+      replied: (reply) => {
         if (reply.kind === 'response') {
           this.breakers.success(key);
           call.answered(reply);
         } else this.afterFailure(header, body, call, retry, idempotent, started, key, BastionError.fromWire(reply.error));
       },
-      (thrown: unknown) => {
+      failed: (thrown) => {
         if (!BastionError.is(thrown) || signal.aborted) call.failed(thrown);
         else this.afterFailure(header, body, call, retry, idempotent, started, key, thrown);
       },
-    );
+    };
+    // A transport that can tell the outcome without a promise (TLS, TCP) is asked to.
+    if (connection.requestTo === undefined) connection.request(header, body, signal).then(sink.replied, sink.failed);
+    else connection.requestTo(header, body, signal, sink);
   }
 
   /** After the fast first attempt failed on node `key`: the same bookkeeping and retry decision as `attemptsFrom`. */

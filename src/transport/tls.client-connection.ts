@@ -4,14 +4,13 @@ import { CallTable } from './call-table.js';
 import type { CancelSignal } from './cancellation.js';
 import { FrameSocket } from './frame-socket.js';
 import { encodeFrame, malformedFrame, MAX_CALL_ID, type Frame } from './framing.js';
-import type { ClientConnection, Reply, RequestHeader, TransportOptions } from './transport.js';
+import type { ClientConnection, Reply, ReplySink, RequestHeader, TransportOptions } from './transport.js';
 
 /** How long `close()` waits for the server to acknowledge the end before destroying the socket. */
 export const CLIENT_CLOSE_GRACE_MS = 1_000;
 
 interface PendingCall {
-  readonly resolve: (reply: Reply) => void;
-  readonly reject: (error: BastionError) => void;
+  readonly sink: ReplySink;
   /** The caller's signal and this call's listener on it, removed when the call settles. */
   readonly signal: CancelSignal | undefined;
   readonly onAbort: (() => void) | undefined;
@@ -60,31 +59,34 @@ export class TLSClientConnection implements ClientConnection {
 
   /** Sends one request and resolves with its reply; a body over the frame limit is refused unsent. */
   request(header: RequestHeader, body: Uint8Array, signal?: CancelSignal): Promise<Reply> {
+    return new Promise<Reply>((resolve, reject) => this.requestTo(header, body, signal, { replied: resolve, failed: reject }));
+  }
+
+  /** `request`, its outcome told to `sink` instead of a promise (the client's own calls). */
+  requestTo(header: RequestHeader, body: Uint8Array, signal: CancelSignal | undefined, sink: ReplySink): void {
     // The server never saw it, so the client may retry it elsewhere whatever the endpoint.
-    if (this.goingAway && !this.isClosed) return Promise.reject(new BastionError('BST_ERR_SERVER_SHUTTING_DOWN'));
-    if (this.closed) return Promise.reject(transportClosed());
-    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+    if (this.goingAway && !this.isClosed) return sink.failed(new BastionError('BST_ERR_SERVER_SHUTTING_DOWN'));
+    if (this.closed) return sink.failed(transportClosed());
+    if (signal?.aborted === true) return sink.failed(signal.reason as Error);
     const callId = this.allocateCallId();
     let bytes: Buffer;
     try {
       bytes = encodeFrame({ kind: 'request', callId, header, body }, this.options.maxFrameBytes);
     } catch (error) {
-      return Promise.reject(error);
+      return sink.failed(error);
     }
-    return new Promise<Reply>((resolve, reject) => {
-      let onAbort: (() => void) | undefined;
-      if (signal !== undefined) {
-        // The server is told, so it aborts the handler's signal and sends no reply.
-        onAbort = () => {
-          if (!this.pending.delete(callId)) return;
-          if (!this.closed) this.frames.send({ kind: 'cancel', callId, body: new Uint8Array(0) });
-          reject(signal.reason as Error);
-        };
-        signal.addEventListener('abort', onAbort);
-      }
-      this.pending.set(callId, { resolve, reject, signal, onAbort });
-      this.frames.write(bytes);
-    });
+    let onAbort: (() => void) | undefined;
+    if (signal !== undefined) {
+      // The server is told, so it aborts the handler's signal and sends no reply.
+      onAbort = () => {
+        if (!this.pending.delete(callId)) return;
+        if (!this.closed) this.frames.send({ kind: 'cancel', callId, body: new Uint8Array(0) });
+        sink.failed(signal.reason as Error);
+      };
+      signal.addEventListener('abort', onAbort);
+    }
+    this.pending.set(callId, { sink, signal, onAbort });
+    this.frames.write(bytes);
   }
 
   /** Pings the server; without a pong within `timeoutMs` the connection is destroyed and its calls fail. */
@@ -127,7 +129,7 @@ export class TLSClientConnection implements ClientConnection {
     if (call === undefined) return;
     this.pending.delete(callId);
     settled(call);
-    call.resolve(reply);
+    call.sink.replied(reply);
     if (this.goingAway && this.pending.size === 0) void this.close();
   }
 
@@ -167,7 +169,7 @@ export class TLSClientConnection implements ClientConnection {
     const error = reason !== undefined && reason.id === 'BST_ERR_TRANSPORT_CLOSED' ? reason : transportClosed(reason?.detail);
     for (const call of this.pending.values()) {
       settled(call);
-      call.reject(error);
+      call.sink.failed(error);
     }
     this.pending.clear();
   }

@@ -65,6 +65,12 @@ export interface DialTarget {
 }
 
 /** A client's connection to one node; calls on it are multiplexed. */
+/** Where `ClientConnection.requestTo` tells a call's outcome. */
+export interface ReplySink {
+  replied(reply: Reply): void;
+  failed(error: unknown): void;
+}
+
 export interface ClientConnection {
   readonly closed: boolean;
   /**
@@ -73,6 +79,11 @@ export interface ClientConnection {
    * the promise rejects with the signal's reason.
    */
   request(header: RequestHeader, body: Uint8Array, signal?: CancelSignal): Promise<Reply>;
+  /**
+   * Optional: `request` without a promise, its outcome told to `sink` exactly once (a
+   * transport failure, or the signal's reason when it aborts, goes to `failed`).
+   */
+  requestTo?(header: RequestHeader, body: Uint8Array, signal: CancelSignal | undefined, sink: ReplySink): void;
   /**
    * Sends a keep-alive ping and resolves on its pong; when none comes within `timeoutMs`
    * the peer is taken for dead: the connection is destroyed and its calls fail.
