@@ -3,6 +3,7 @@ import { decodeBody } from '../codec/pipeline.js';
 import { BastionError } from '../errors/bastion-error.js';
 import { badRequest } from '../errors/factories.js';
 import { rejection } from '../errors/rejection.js';
+import { Refused } from '../errors/refused.js';
 import type { Binder } from '../validation/validation.js';
 import type { EndpointDescriptor } from './server.js';
 
@@ -19,27 +20,28 @@ export type RequestBinding = (contentType: string, body: Uint8Array) => unknown;
  * plain value becomes a validated DTO instance (a `400` otherwise). Built once per
  * endpoint at start.
  */
-export function requestBinding(endpoint: EndpointDescriptor, codecs: CodecLookup, limits: CodecLimits, binder: Binder): RequestBinding {
+export function requestBinding(endpoint: EndpointDescriptor, codecs: CodecLookup, limits: CodecLimits, binder: Binder, refusalsAsValues = false): RequestBinding {
   const codec = codecs.get(endpoint.codec);
   const dto = endpoint.request;
   const context = { endpoint: endpoint.endpoint, body: 'request' } as const;
+  // The server's own synchronous path takes a refusal as a value (errors/refused.ts); anyone else a rejection.
+  const refuse: (error: unknown) => Refused | Promise<never> = refusalsAsValues ? (error) => new Refused(error) : rejection;
+  const bind = refusalsAsValues && binder.bindOrRefuse !== undefined ? binder.bindOrRefuse.bind(binder) : binder.bindNow === undefined ? binder.toInstance.bind(binder) : binder.bindNow.bind(binder);
   return (contentType, body) => {
     const sameCodec = contentType === codec.contentType || (codecs.has(contentType) && codecs.get(contentType) === codec);
-    if (!sameCodec) return rejection(new BastionError('BST_ERR_CODEC_UNSUPPORTED', `${endpoint.endpoint} accepts ${codec.contentType} only`));
+    if (!sameCodec) return refuse(new BastionError('BST_ERR_CODEC_UNSUPPORTED', `${endpoint.endpoint} accepts ${codec.contentType} only`));
     let plain: unknown;
     try {
       plain = decodeBody(codec, body, limits, context);
     } catch (error) {
-      return rejection(error);
+      return refuse(error);
     }
-    if (dto === undefined) return refuseBody(plain);
-    return binder.bindNow === undefined ? binder.toInstance(dto, plain) : binder.bindNow(dto, plain);
+    if (dto === undefined) return isEmptyBody(plain) ? undefined : refuse(badRequest([{ path: '(body)', constraints: ['noBody: this endpoint takes no request body'] }]));
+    return bind(dto, plain);
   };
 }
 
 /** A handler without a request DTO takes an empty body or `{}`; anything else is smuggled input. */
-function refuseBody(plain: unknown): undefined | Promise<never> {
-  const empty = plain === undefined || (typeof plain === 'object' && plain !== null && !Array.isArray(plain) && Object.keys(plain).length === 0);
-  if (!empty) return rejection(badRequest([{ path: '(body)', constraints: ['noBody: this endpoint takes no request body'] }]));
-  return undefined;
+function isEmptyBody(plain: unknown): boolean {
+  return plain === undefined || (typeof plain === 'object' && plain !== null && !Array.isArray(plain) && Object.keys(plain).length === 0);
 }

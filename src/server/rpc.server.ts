@@ -17,6 +17,7 @@ import { keepCallScopes, withCall } from './call-scope.js';
 import { ServedCall } from './served-call.js';
 import { requestBinding } from './bind-request.js';
 import { isRejection, NOT_A_REJECTION, reasonOf, rejection } from '../errors/rejection.js';
+import { Refused } from '../errors/refused.js';
 import { deadlineJoined, isDeadlineWrapper } from './deadline.wrapper.js';
 import { allPassValues, compose, isThenable, type Terminal } from './wrapper.js';
 
@@ -135,7 +136,10 @@ export class RPCServer implements Server {
     const wrappers = this.wrapperFactories.flatMap((factory) => factory(endpoint) ?? []);
     const codec = this.codecs.get(endpoint.codec);
     const { binder } = this;
-    const bindRequest = requestBinding(endpoint, this.codecs, this.limits, binder);
+    const lastWrapper = wrappers[wrappers.length - 1];
+    const passValues = allPassValues(lastWrapper !== undefined && isDeadlineWrapper(lastWrapper) ? wrappers.slice(0, -1) : wrappers);
+    // Where every wrapper passes values, a refused request goes up the chain as a value (errors/refused.ts).
+    const bindRequest = requestBinding(endpoint, this.codecs, this.limits, binder, passValues);
     const responseBody = { endpoint: endpoint.endpoint, body: 'response' } as const;
     const { validateResponses } = this.options;
     const instance = this.resolve(endpoint.serviceClass) as Record<string, Handler>;
@@ -149,8 +153,6 @@ export class RPCServer implements Server {
         }
       : (result: unknown) => (isThenable(result) ? Promise.resolve(result).then((value) => toPlain.call(binder, value)) : toPlain.call(binder, result));
     const handle = (request: unknown, ctx: ServedCall): unknown => answer(method.call(instance, request, ctx));
-    const lastWrapper = wrappers[wrappers.length - 1];
-    const passValues = allPassValues(lastWrapper !== undefined && isDeadlineWrapper(lastWrapper) ? wrappers.slice(0, -1) : wrappers);
     // Synchronous as far as the request binding and the handler are: a call whose validation and
     // handler need no await costs one promise here, not four.
     const terminal: Terminal<ServedCall> = (ctx) => {
@@ -159,8 +161,8 @@ export class RPCServer implements Server {
       if (ctx.cancellation.aborted) return rejection(ctx.cancellation.reason);
       try {
         const request = bindRequest(ctx.contentType, ctx.body);
-        // A refused request (400, 413, 415) comes back already rejected: nothing runs, nothing to race.
-        if (isRejection(request)) return request;
+        // A refused request (400, 413, 415) comes back refused: nothing runs, nothing to race.
+        if (request instanceof Refused || isRejection(request)) return request as Promise<never>;
         const result = isThenable(request) ? Promise.resolve(request).then((value) => handle(value, ctx)) : handle(request, ctx);
         // Built-in wrappers carry a plain value as it is (wrapper.ts, passesValues): the server answers it at once.
         if (!isThenable(result)) return passValues ? (result as Promise<unknown>) : Promise.resolve(result);
@@ -219,6 +221,7 @@ export class RPCServer implements Server {
     }
     // The chain returns what the outermost wrapper returned, unchecked; `await` took a plain
     // value or another library's thenable, and so does this (a native promise comes back as it is).
+    if (running instanceof Refused) return this.refused(ctx, call, running.error);
     if (!isThenable(running)) return this.served(ctx, call, route, running);
     // A refusal made synchronously (400, 401, 403, 429) is answered at once too.
     const reason = reasonOf(running);
@@ -241,6 +244,8 @@ export class RPCServer implements Server {
   );
 
   private served(ctx: ServedCall, call: InboundCall, route: Route, value: unknown): Reply {
+    // A refusal passed as a value through a wrapper that awaited it (rate limit in wait mode, max in flight).
+    if (value instanceof Refused) return this.refused(ctx, call, value.error);
     this.finish(ctx, call);
     try {
       return { kind: 'response', contentType: route.endpoint.codec, body: route.encode(value) };

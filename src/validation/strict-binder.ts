@@ -5,6 +5,7 @@ import type { FieldError } from '../errors/bastion-error.js';
 import { injectable } from 'inversify';
 import { badRequest } from '../errors/factories.js';
 import { rejection } from '../errors/rejection.js';
+import { Refused } from '../errors/refused.js';
 import type { DtoClass } from '../metadata/models.js';
 import { bindCompiled } from './compiled-binding.js';
 import { compiledPlanFor, type CompiledPlan } from './compiled-plan.js';
@@ -62,13 +63,18 @@ export class StrictBinder implements Binder {
   }
 
   bindNow<T extends object>(dto: DtoClass<T>, plain: unknown): T | Promise<T> {
+    const bound = this.bindOrRefuse(dto, plain);
+    return bound instanceof Refused ? rejection(bound.error) : bound;
+  }
+
+  bindOrRefuse<T extends object>(dto: DtoClass<T>, plain: unknown): T | Promise<T> | Refused {
     this.prepare(dto);
     if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
-      return rejection(badRequest([fieldError(BODY_PATH, 'isObject', 'an object was expected')]));
+      return new Refused(badRequest([fieldError(BODY_PATH, 'isObject', 'an object was expected')]));
     }
     const proto: unknown = Object.getPrototypeOf(plain);
     if (proto !== Object.prototype && proto !== null) {
-      return rejection(badRequest([fieldError(BODY_PATH, 'isPlainObject', 'a plain object was expected')]));
+      return new Refused(badRequest([fieldError(BODY_PATH, 'isPlainObject', 'a plain object was expected')]));
     }
     // Reported together with the constraints' errors, so one answer names every bad field.
     const structureErrors = checkShape(dto, plain);
@@ -77,11 +83,18 @@ export class StrictBinder implements Binder {
     const instance: unknown = bound ?? plainToInstance(dto as new () => T, plain, STRICT_TRANSFORM_OPTIONS);
     // Never treat "no errors" on something that is not exactly a DTO instance as success (B01).
     if (typeof instance !== 'object' || instance === null || Object.getPrototypeOf(instance) !== dto.prototype) {
-      return rejection(badRequest([fieldError(BODY_PATH, 'isInstance', 'the body could not be bound to the request type')]));
+      return new Refused(badRequest([fieldError(BODY_PATH, 'isInstance', 'the body could not be bound to the request type')]));
     }
     const fields = compiled === undefined ? undefined : compiledFieldErrors(compiled, instance);
     const library = fields ?? libraryFieldErrors(instance);
-    if (!Array.isArray(library)) return library.then((errors) => settle(instance as T, structureErrors, errors));
+    if (!Array.isArray(library)) {
+      return library.then((errors) => {
+        const settled = settle(instance as T, structureErrors, errors);
+        // Inside a reaction a refusal is a rejection of the promise handed out already.
+        if (settled instanceof Refused) throw settled.error;
+        return settled;
+      });
+    }
     return settle(instance as T, structureErrors, library);
   }
 
@@ -143,16 +156,16 @@ function hasConstraints(cls: unknown): boolean {
   return typeof cls === 'function' && getMetadataStorage().getTargetValidationMetadatas(cls, '', false, false).length > 0;
 }
 
-/** The instance when nothing failed; otherwise the `400` naming every bad field, structure errors first (returned rejected, not thrown). */
-function settle<T>(instance: T, structureErrors: readonly FieldError[], errors: readonly FieldError[]): T | Promise<never> {
+/** The instance when nothing failed; otherwise the `400` naming every bad field, structure errors first (returned as a value, not thrown). */
+function settle<T>(instance: T, structureErrors: readonly FieldError[], errors: readonly FieldError[]): T | Refused {
   if (errors.length > 0 || structureErrors.length > 0) {
     // Below a value of the wrong shape, class-validator's paths describe nothing the caller sent.
     // With no structure error (the usual refusal: a wrong value) class-validator's list is
     // the answer as it is: one entry per path, each constraint once, already capped.
-    if (structureErrors.length === 0) return rejection(badRequest(errors));
+    if (structureErrors.length === 0) return new Refused(badRequest(errors));
     const refused = structureErrors.map((field) => `${field.path}.`);
     const inner = errors.filter((field) => !refused.some((prefix) => field.path.startsWith(prefix)));
-    return rejection(badRequest(mergeFieldErrors(structureErrors, inner)));
+    return new Refused(badRequest(mergeFieldErrors(structureErrors, inner)));
   }
   return instance;
 }

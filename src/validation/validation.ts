@@ -6,6 +6,7 @@
  */
 import type { FieldError } from '../errors/bastion-error.js';
 import type { DtoClass } from '../metadata/models.js';
+import type { Refused } from '../errors/refused.js';
 
 /** Binder binds plain values to DTO classes and back. */
 export interface Binder {
@@ -20,6 +21,8 @@ export interface Binder {
    * (errors/rejection.ts says why).
    */
   bindNow?<T extends object>(dto: DtoClass<T>, plain: unknown): T | Promise<T>;
+  /** `bindNow`, a refusal made synchronously returned as a `Refused` value (the server's own path). */
+  bindOrRefuse?<T extends object>(dto: DtoClass<T>, plain: unknown): T | Promise<T> | Refused;
   /** The failing fields of a handler result that is a DTO instance (or an array of them); empty when it is valid or not a DTO. */
   validateResponse(value: unknown): Promise<FieldError[]>;
   /** Instance -> plain value with excluded properties removed. */

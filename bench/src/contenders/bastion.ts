@@ -29,9 +29,21 @@ interface Layers {
 /** A limit far above anything the load reaches, so it is checked on every call and never refuses. */
 const HIGH_LIMIT_PER_SECOND = 100_000_000;
 
-/** Binds without validating: the body is handed over as decoded (the no-validation variant). */
+/**
+ * Binds without validating: the body is handed over as decoded (the no-validation variant).
+ * Every binding entry point is overridden: the server binds through `bindOrRefuse` (and
+ * `bindNow` before it), so overriding `toInstance` alone left this variant validating.
+ */
 class UncheckedBinder extends StrictBinder {
   override async toInstance<T extends object>(_dto: DtoClass<T>, plain: unknown): Promise<T> {
+    return plain as T;
+  }
+
+  override bindNow<T extends object>(_dto: DtoClass<T>, plain: unknown): T {
+    return plain as T;
+  }
+
+  override bindOrRefuse<T extends object>(_dto: DtoClass<T>, plain: unknown): T {
     return plain as T;
   }
 }
