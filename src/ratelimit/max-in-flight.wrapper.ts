@@ -40,18 +40,22 @@ export function maxInFlightWrapper(metrics?: RateLimitMetrics): WrapperFactory {
       const release = (): void => {
         for (const g of gauges) g.count--;
       };
+      // Refused by the deadline (or a cancel) while the handler may still run, or answered by a user
+      // wrapper that did not wait for the handler it started: the slot is given back only when that
+      // work settles, or the limit would not bound the handlers (round 3 A2, attack7 A7-S5).
+      const giveBack = (): void => {
+        const pending = pendingWork(ctx);
+        if (pending === undefined) release();
+        else pending.then(release, release);
+      };
       let value: unknown;
       try {
         value = await next();
       } catch (error) {
-        // Refused by the deadline (or a cancel) while the handler may still run: the slot is given
-        // back only when that work settles, or the limit would not bound the handlers (round 3 A2).
-        const pending = pendingWork(ctx);
-        if (pending === undefined) release();
-        else pending.then(release, release);
+        giveBack();
         throw error;
       }
-      release();
+      giveBack();
       return value;
     });
   };

@@ -14,7 +14,7 @@ import type { Binder } from '../validation/validation.js';
 import type { ServerOptions } from './options.js';
 import { HEALTH_ENDPOINT, type CallContext, type EndpointDescriptor, type HealthReport, type Server, type ServerAddress, type ServiceClass, type WrapperFactory } from './server.js';
 import { keepCallScopes, withCall } from './call-scope.js';
-import { ServedCall } from './served-call.js';
+import { holdWork, pendingWork, ServedCall } from './served-call.js';
 import { requestBinding } from './bind-request.js';
 import { isRejection, NOT_A_REJECTION, reasonOf, rejection } from '../errors/rejection.js';
 import { Refused } from '../errors/refused.js';
@@ -32,6 +32,8 @@ interface Route {
   readonly run: Terminal<ServedCall>;
   /** The result, encoded with the endpoint's codec. */
   readonly encode: (value: unknown) => Uint8Array;
+  /** Some wrapper of the chain is not a built-in passing values: its answer may come before the work it started settled. */
+  readonly foreignWrappers: boolean;
 }
 
 /**
@@ -159,6 +161,8 @@ export class RPCServer implements Server {
       // A wrapper that reaches the handler only after the call was answered (408) or cancelled
       // must not start it: nobody waits for its result, and its slot may be gone (round 3 A1).
       if (ctx.cancellation.aborted) return rejection(ctx.cancellation.reason);
+      // Nor one a wrapper reaches after the call was answered: its slots are given back (attack7 A7-S6).
+      if (ctx.answered) return rejection(internal(new Error(`${endpoint.endpoint}: next() called after the call was answered`)));
       try {
         const request = bindRequest(ctx.contentType, ctx.body);
         // A refused request (400, 413, 415) comes back refused: nothing runs, nothing to race.
@@ -167,7 +171,7 @@ export class RPCServer implements Server {
         // Built-in wrappers carry a plain value as it is (wrapper.ts, passesValues): the server answers it at once.
         if (!isThenable(result)) return passValues ? (result as Promise<unknown>) : Promise.resolve(result);
         const work = Promise.resolve(result);
-        ctx.pending ??= work;
+        holdWork(ctx, work);
         return work;
       } catch (error) {
         return rejection(error);
@@ -180,7 +184,7 @@ export class RPCServer implements Server {
     const joined = last !== undefined && isDeadlineWrapper(last);
     const chain = joined ? compose(wrappers.slice(0, -1), deadlineJoined(terminal)) : compose(wrappers, terminal);
     const encode = (value: unknown) => encodeBody(codec, value, responseBody);
-    services.set(endpoint.endpoint, { endpoint, run: chain, encode });
+    services.set(endpoint.endpoint, { endpoint, run: chain, encode, foreignWrappers: !passValues });
   }
 
   /** Development mode: a handler result failing its own DTO constraints is a `500` and one log line naming the fields. */
@@ -212,7 +216,7 @@ export class RPCServer implements Server {
     if (header.endpoint === HEALTH_ENDPOINT && this.routes.has(header.service)) return this.health(header);
     const route = this.routes.get(header.service)?.get(header.endpoint);
     if (route === undefined) return { kind: 'error', error: notFound(`${header.service}/${header.endpoint}`).toWire() };
-    const ctx = new ServedCall(route.endpoint, call);
+    const ctx = new ServedCall(route.endpoint, call, route.foreignWrappers);
     let running: unknown;
     try {
       running = withCall(ctx, route.run);
@@ -262,10 +266,13 @@ export class RPCServer implements Server {
 
   private finish(ctx: ServedCall, call: InboundCall): void {
     ctx.dispose();
-    // The deadline answers 408 (or a cancel ends the call) while the handler may still run: the
-    // transport holds the call's id and in-flight slot until that work settles (attack F3).
-    // Answered without an abort, the chain waited for that work: it has settled.
-    if (ctx.pending !== undefined && ctx.cancellation.aborted) call.holdUntil?.(ctx.pending);
+    ctx.answered = true;
+    // The deadline answers 408 (or a cancel ends the call) while the handler may still run, and
+    // a user's wrapper may answer without waiting for the handler it started: the transport holds
+    // the call's id and in-flight slot until that work settles (attack F3, attack7 A7-S5).
+    // Answered by built-ins only and without an abort, the chain waited for that work: it has settled.
+    const pending = pendingWork(ctx);
+    if (pending !== undefined) call.holdUntil?.(pending);
   }
 
   /** The reply to a call that failed or was refused: its error's wire form, the cause of a 5xx logged here. */

@@ -20,6 +20,11 @@ export class ServedCall extends CallSignal implements CallContext {
    */
   pending: Promise<unknown> | undefined = undefined;
   /**
+   * Set once the server answered the call: a wrapper that calls `next()` after that (a cache
+   * refreshing in the background) would start a handler no slot bounds any more (attack7 A7-S6).
+   */
+  answered = false;
+  /**
    * Told of the call's refusal by the server when its chain rejects: a wrapper that only
    * watches for refusals (the security-event log) registers here instead of chaining on
    * `next()`, which cost a promise per call, refused or not.
@@ -29,6 +34,12 @@ export class ServedCall extends CallSignal implements CallContext {
   constructor(
     readonly endpoint: EndpointDescriptor,
     call: InboundCall,
+    /**
+     * A wrapper that is not a built-in passing values (server/wrapper.ts) runs in this call's
+     * chain: it may settle the chain without waiting for the work it started (it dropped what
+     * `next()` returned), so the chain's answer does not prove `pending` settled (attack7 A7-S5).
+     */
+    readonly foreignWrappers = false,
   ) {
     const { header } = call;
     super(header.timeoutMs, call.cancelled);
@@ -56,14 +67,22 @@ export function observeRefusal(ctx: CallContext, observer: RefusalObserver): boo
 }
 
 /**
- * The work of a call the server is still running, when a wrapper answered before it
- * settled (a `408`, a cancel); `undefined` for any other context.
+ * The work of a call that may still run once its chain settled, for whatever holds a slot
+ * of the call to wait for: when the deadline or a cancel answered (`408`, `503`), or when a
+ * wrapper that is not a built-in could have settled the chain without waiting for the work
+ * it started; `undefined` otherwise (the chain waited for it) and for any other context.
  */
 export function pendingWork(ctx: CallContext): Promise<unknown> | undefined {
-  return ctx instanceof ServedCall ? ctx.pending : undefined;
+  return ctx instanceof ServedCall && (ctx.foreignWrappers || ctx.cancellation.aborted) ? ctx.pending : undefined;
 }
 
-/** Records `work` as the call's work still to settle (see `ServedCall.pending`). */
+/**
+ * Records `work` as work of the call still to settle (see `ServedCall.pending`), beside any
+ * recorded before: the deadline's wait on a user wrapper must not hide the handler that
+ * wrapper started and then stopped waiting for (attack7 A7-S5).
+ */
 export function holdWork(ctx: CallContext, work: Promise<unknown>): void {
-  if (ctx instanceof ServedCall) ctx.pending = work;
+  if (!(ctx instanceof ServedCall)) return;
+  const held = ctx.pending;
+  ctx.pending = held === undefined || held === work ? work : Promise.allSettled([held, work]);
 }
