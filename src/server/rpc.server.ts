@@ -155,19 +155,21 @@ export class RPCServer implements Server {
         }
       : (result: unknown) => (isThenable(result) ? Promise.resolve(result).then((value) => toPlain.call(binder, value)) : toPlain.call(binder, result));
     const handle = (request: unknown, ctx: ServedCall): unknown => answer(method.call(instance, request, ctx));
+    // Validation that had to be awaited may outlast the call: a 408 or a cancel meanwhile, or an
+    // answer from a user's wrapper, means nobody waits for the handler any more (attack7 A7-D1b).
+    const handleUnlessEnded = (request: unknown, ctx: ServedCall): unknown => (ctx.cancellation.aborted || ctx.answered ? rejection(ended(ctx, endpoint)) : handle(request, ctx));
     // Synchronous as far as the request binding and the handler are: a call whose validation and
     // handler need no await costs one promise here, not four.
     const terminal: Terminal<ServedCall> = (ctx) => {
       // A wrapper that reaches the handler only after the call was answered (408) or cancelled
       // must not start it: nobody waits for its result, and its slot may be gone (round 3 A1).
-      if (ctx.cancellation.aborted) return rejection(ctx.cancellation.reason);
       // Nor one a wrapper reaches after the call was answered: its slots are given back (attack7 A7-S6).
-      if (ctx.answered) return rejection(internal(new Error(`${endpoint.endpoint}: next() called after the call was answered`)));
+      if (ctx.cancellation.aborted || ctx.answered) return rejection(ended(ctx, endpoint));
       try {
         const request = bindRequest(ctx.contentType, ctx.body);
         // A refused request (400, 413, 415) comes back refused: nothing runs, nothing to race.
         if (request instanceof Refused || isRejection(request)) return request as Promise<never>;
-        const result = isThenable(request) ? Promise.resolve(request).then((value) => handle(value, ctx)) : handle(request, ctx);
+        const result = isThenable(request) ? Promise.resolve(request).then((value) => handleUnlessEnded(value, ctx)) : handle(request, ctx);
         // Built-in wrappers carry a plain value as it is (wrapper.ts, passesValues): the server answers it at once.
         if (!isThenable(result)) return passValues ? (result as Promise<unknown>) : Promise.resolve(result);
         const work = Promise.resolve(result);
@@ -292,6 +294,11 @@ export class RPCServer implements Server {
   }
 }
 
+
+/** Why a handler is not started for a call that ended before it could: the abort's reason, or a 500 for a wrapper calling next() too late. */
+function ended(ctx: ServedCall, endpoint: EndpointDescriptor): unknown {
+  return ctx.cancellation.aborted ? ctx.cancellation.reason : internal(new Error(`${endpoint.endpoint}: next() called after the call was answered`));
+}
 
 /** Text for the log about whatever a handler threw; never throws itself, whatever was thrown. */
 function describeThrown(thrown: unknown): string {
