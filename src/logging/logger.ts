@@ -94,5 +94,35 @@ export function childLogger(logger: Logger, bindings: LogFields): Logger {
   };
 }
 
+/**
+ * `logger` such that a record that cannot be written is lost, never thrown at the caller: the
+ * framework logs on paths an attacker drives (a refusal, a handler's 500, a bad handshake), where
+ * a throwing sink (a full disk, a closed pipe, a bug in a transport) would otherwise become an
+ * unhandled rejection or an uncaught exception, which ends the process (attack7 A7-L5).
+ */
+export function unfailingLogger(logger: Logger): Logger {
+  if (unfailing.has(logger)) return logger;
+  const write =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (event: string, fields?: LogFields): void => {
+      try {
+        logger[level](event, fields);
+      } catch {
+        // The record is lost; the caller goes on.
+      }
+    };
+  const safe: Logger = {
+    debug: write('debug'),
+    info: write('info'),
+    warn: write('warn'),
+    error: write('error'),
+    child: (bindings) => unfailingLogger(childLogger(logger, bindings)),
+  };
+  unfailing.add(safe);
+  return safe;
+}
+
+const unfailing = new WeakSet<Logger>();
+
 export { HANDSHAKE_REFUSED_REASONS, SECURITY_EVENTS, handshakeRefusedReason } from './events.js';
 export type { HandshakeRefusedReason, SecurityEvent } from './events.js';
