@@ -17,10 +17,37 @@ export const MAX_SANITIZE_DEPTH = 1000;
  * A cycle, a BigInt or a value nested over 1,000 levels throws `500`.
  */
 export function toPlainData(value: unknown, keepBytes: boolean): unknown {
-  return copy(value, keepBytes, new Set(), 0);
+  return copy(value, keepBytes, new Set(), 0, '');
 }
 
-function copy(value: unknown, keepBytes: boolean, ancestors: Set<object>, depth: number): unknown {
+/**
+ * As JSON.stringify reads a property (SerializeJSONProperty): an object's or a BigInt's `toJSON`
+ * replaces it, called once with the key it is read under ('' at the top, the index in an array).
+ * The JSON codec writes stringify's own text when it needs no copy, so the two must agree on
+ * this, or a reply's bytes would depend on an unrelated string sending it down the copy (attack7 A7-J).
+ */
+function copy(value: unknown, keepBytes: boolean, ancestors: Set<object>, depth: number, key: string): unknown {
+  if (((typeof value === 'object' && value !== null) || typeof value === 'bigint') && !(keepBytes && value instanceof Uint8Array)) {
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') {
+      const object = value as object;
+      // A toJSON that reaches back to the value it replaces is a cycle, as before.
+      if (ancestors.has(object)) throw internal(new TypeError('A cyclic value cannot be encoded'));
+      ancestors.add(object);
+      let replaced: unknown;
+      try {
+        replaced = toJSON.call(value, key);
+      } finally {
+        ancestors.delete(object);
+      }
+      if (replaced !== value) return copyOwn(replaced, keepBytes, ancestors, depth);
+    }
+  }
+  return copyOwn(value, keepBytes, ancestors, depth);
+}
+
+/** Copies `value` itself, its `toJSON` already applied (or not there). */
+function copyOwn(value: unknown, keepBytes: boolean, ancestors: Set<object>, depth: number): unknown {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -43,16 +70,11 @@ function copy(value: unknown, keepBytes: boolean, ancestors: Set<object>, depth:
   if (ancestors.has(object)) throw internal(new TypeError('A cyclic value cannot be encoded'));
   ancestors.add(object);
   try {
-    const toJSON = (object as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') {
-      const replaced: unknown = toJSON.call(object, '');
-      if (replaced !== object) return copy(replaced, keepBytes, ancestors, depth + 1);
-    }
-    if (Array.isArray(object)) return object.map((item) => copy(item, keepBytes, ancestors, depth + 1) ?? null);
+    if (Array.isArray(object)) return object.map((item, index) => copy(item, keepBytes, ancestors, depth + 1, String(index)) ?? null);
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(object)) {
       if (FORBIDDEN_KEYS.has(key)) continue;
-      const safe = copy((object as Record<string, unknown>)[key], keepBytes, ancestors, depth + 1);
+      const safe = copy((object as Record<string, unknown>)[key], keepBytes, ancestors, depth + 1, key);
       if (safe !== undefined) out[key] = safe;
     }
     return out;
