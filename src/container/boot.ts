@@ -6,7 +6,7 @@ import { DEFAULT_CONTENT_TYPE } from '../codec/codecs.js';
 import { resolveCodecLimits } from '../codec/options.js';
 import { BastionError } from '../errors/bastion-error.js';
 import { declaredCodecs } from '../decorators/codec.decorator.js';
-import { ConsoleLogger, unfailingLogger } from '../logging/logger.js';
+import { ConsoleLogger } from '../logging/logger.js';
 import { auditTable, strictViolations, subscriberProblems, type AuditRow } from '../metadata/audit.js';
 import { exploreServices, exploreSubscribers } from '../metadata/explorer.js';
 import { resolveRateLimiterOptions } from '../ratelimit/options.js';
@@ -60,8 +60,7 @@ export async function boot(options: BastionOptions): Promise<BootedApp> {
   const security = { tls: options.tls, insecure: options.insecure, strict: options.strict, nodeEnv: process.env['NODE_ENV'] };
   const refused = transportSecurityProblems(security);
   if (refused.length > 0) throw bootError(refused);
-  // Whatever sink the app gives, a record it cannot write never throws into the call path (attack7 A7-L5).
-  const observed = observabilitySetup(options.observability, unfailingLogger(options.logger ?? new ConsoleLogger({ level: options.logLevel ?? 'info', redact: options.logRedact ?? [] })));
+  const observed = observabilitySetup(options.observability, options.logger ?? new ConsoleLogger({ level: options.logLevel ?? 'info', redact: options.logRedact ?? [] }));
   const logger = observed.logger;
   const certificates = options.tls === undefined ? undefined : await FileCertificateSource.open(options.tls, logger);
   if (certificates === undefined) logger.warn('insecure_mode', { detail: 'insecure: true, plain TCP: nothing is encrypted and no peer is authenticated' });

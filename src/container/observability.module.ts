@@ -1,6 +1,6 @@
 import { ContainerModule, type BindingConstraints } from 'inversify';
 import type { ClientWrapper } from '../client/client.js';
-import { childLogger, type Logger } from '../logging/logger.js';
+import { childLogger, unfailingLogger, type Logger } from '../logging/logger.js';
 import { securityEventsClientWrapper, securityEventsWrapper } from '../logging/security-events.wrapper.js';
 import { EventThrottle } from '../logging/event-throttle.js';
 import { BastionMetrics } from '../metrics/bastion.metrics.js';
@@ -71,7 +71,9 @@ export function observabilitySetup(options: ObservabilityOptions = {}, logger: L
   const metricsOptions: MetricsOptions | undefined = options.metrics === true ? {} : options.metrics === false ? undefined : options.metrics;
   const metrics = metricsOptions === undefined ? undefined : new BastionMetrics(metricsOptions.registry ?? new PrometheusRegistry(), metricsOptions.buckets);
   const appLogger = metrics === undefined ? logger : new EventCountingLogger(logger, metrics);
-  const securityLogger = childLogger(appLogger, { component: 'security' });
+  // The framework's own parts log on paths a peer drives (a refusal, a handler's 500, a bad
+  // handshake): a record their sink cannot write is lost there, never thrown (attack7 A7-L5).
+  const securityLogger = unfailingLogger(childLogger(appLogger, { component: 'security' }));
   const events = options.securityEvents !== false;
   // One record per (event, peer, endpoint) per second; the metrics still count every event.
   const throttle = new EventThrottle(metrics === undefined ? {} : { onSuppressed: (event) => metrics.securityEvent(event) });
@@ -93,7 +95,7 @@ export function observabilitySetup(options: ObservabilityOptions = {}, logger: L
     const componentOf = (c: BindingConstraints) => COMPONENTS.get(c.getAncestor()?.serviceIdentifier);
     rebind(TOKENS.Logger).toConstantValue(appLogger).when((c) => componentOf(c) === undefined);
     for (const [id, component] of COMPONENTS) {
-      bind(TOKENS.Logger).toConstantValue(childLogger(appLogger, { component })).when((c) => c.getAncestor()?.serviceIdentifier === id);
+      bind(TOKENS.Logger).toConstantValue(unfailingLogger(childLogger(appLogger, { component }))).when((c) => c.getAncestor()?.serviceIdentifier === id);
     }
   });
   const clientWrappers: ClientWrapper[] = [];
