@@ -267,14 +267,18 @@ export class RPCServer implements Server {
   }
 
   private finish(ctx: ServedCall, call: InboundCall): void {
-    ctx.dispose();
     ctx.answered = true;
     // The deadline answers 408 (or a cancel ends the call) while the handler may still run, and
     // a user's wrapper may answer without waiting for the handler it started: the transport holds
     // the call's id and in-flight slot until that work settles (attack F3, attack7 A7-S5).
     // Answered by built-ins only and without an abort, the chain waited for that work: it has settled.
     const pending = pendingWork(ctx);
-    if (pending !== undefined) call.holdUntil?.(pending);
+    if (pending !== undefined) {
+      // Answered at once, the call was never armed: work still running must still learn that the client went away.
+      ctx.arm();
+      call.holdUntil?.(pending);
+    }
+    ctx.dispose();
   }
 
   /** The reply to a call that failed or was refused: its error's wire form, the cause of a 5xx logged here. */

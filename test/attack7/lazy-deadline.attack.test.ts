@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { IsString, Validate, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
-import { Bastion, Handler, MaxInFlight, Service, type CallContext } from '../../src/index.js';
+import { Bastion, Handler, MaxInFlight, Service, UseWrappers, type CallContext, type HandlerWrapper } from '../../src/index.js';
 import { encodeFrame, FRAME_KIND, openTcp, type RawPeer, type Reply } from '../attack-suite/frames.js';
 import { RecordingLogger } from '../fixtures/quiet-logger.js';
 
@@ -42,6 +42,12 @@ class SlowAsk {
 }
 
 const NEVER = new Promise<never>(() => undefined);
+
+/** A wrapper that starts the handler, then fails synchronously without waiting for it: the call is answered at once. */
+const startsThenFails: HandlerWrapper = (_ctx, next) => {
+  void next().catch(() => undefined);
+  throw new Error('wrapper bug after next()');
+};
 /** Why each handler's signal aborted, by the name the caller sent; 'not aborted' while it has not. */
 const aborts = new Map<string, string>();
 const started: string[] = [];
@@ -86,6 +92,15 @@ class Clock {
     return 'started';
   }
 
+  /** Outlives its call's synchronous answer (a 500 from its wrapper). */
+  @UseWrappers(startsThenFails)
+  @Handler()
+  async orphaned(ask: Ask, ctx: CallContext): Promise<string> {
+    watch(ask, ctx);
+    await NEVER;
+    return 'never';
+  }
+
   @Handler()
   quick(ask: Ask): string {
     return ask.name;
@@ -112,10 +127,11 @@ describe('attack7: deadlines and cancels armed lazily', () => {
   let app: Bastion;
   let peer: RawPeer;
   let nextId = 1;
+  let port = 0;
 
   before(async () => {
     app = await Bastion.create({ services: [Clock], insecure: true, logger: new RecordingLogger(), server: { drainMs: 100 } });
-    const { port } = await app.start();
+    ({ port } = await app.start());
     peer = await openTcp(port);
   });
   after(async () => {
@@ -157,6 +173,16 @@ describe('attack7: deadlines and cancels armed lazily', () => {
     assert.equal(idOf(reply), 'BST_ERR_CLIENT_DEADLINE_EXCEEDED');
     await sleep(80);
     assert.ok(!started.includes('too-late'), 'the handler ran for a call already answered 408');
+  });
+
+  it('A7-D4: should tell a handler that outlived its call answered synchronously that the client went away', async () => {
+    const other = await openTcp(port);
+    const reply = await other.sendAndWait(1, request('orphaned', 1, 'orphan', 0));
+    assert.equal(idOf(reply), 'BST_ERR_SERVER_INTERNAL');
+    assert.equal(aborts.get('orphan'), 'not aborted');
+    other.close();
+    for (let i = 0; i < 50 && aborts.get('orphan') === 'not aborted'; i++) await sleep(5);
+    assert.equal(aborts.get('orphan'), 'BST_ERR_TRANSPORT_CLOSED', 'the handler never learned its client went away');
   });
 
   it('A7-D3: should not leave deadline timers behind for calls answered at once or through an async wrapper', async () => {
