@@ -47,14 +47,24 @@ const RESPONSE_VALIDATOR_OPTIONS: Readonly<ValidatorOptions> = Object.freeze({
 @injectable()
 export class StrictBinder implements Binder {
   readonly name = 'class-validator';
-  private readonly prepared = new WeakSet<DtoClass>();
+  private readonly prepared = new WeakMap<DtoClass, PreparedDto>();
 
   /** Checks `dto` and every DTO nested in it once; throws `BST_ERR_DECORATOR_INVALID_TARGET`. */
   prepare(dto: DtoClass): void {
-    if (this.prepared.has(dto)) return;
-    planGraph(dto);
-    compiledPlanFor(dto);
-    this.prepared.add(dto);
+    this.preparedOf(dto);
+  }
+
+  /** What binding `dto` needs, worked out once: one lookup per call. */
+  private preparedOf(dto: DtoClass): PreparedDto {
+    let prepared = this.prepared.get(dto);
+    if (prepared === undefined) {
+      const graph = planGraph(dto);
+      compiledPlanFor(dto);
+      // planGraph lists `dto` first; without nested DTOs the shape check is the key check alone.
+      prepared = { compiled: this.compiledPlan(dto), flat: graph[0]?.nested.length === 0 };
+      this.prepared.set(dto, prepared);
+    }
+    return prepared;
   }
 
   /** Builds and validates an instance of `dto` from a plain object; throws a `400` listing each field. */
@@ -68,7 +78,7 @@ export class StrictBinder implements Binder {
   }
 
   bindOrRefuse<T extends object>(dto: DtoClass<T>, plain: unknown): T | Promise<T> | Refused {
-    this.prepare(dto);
+    const { compiled, flat } = this.preparedOf(dto);
     if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
       return new Refused(badRequest([fieldError(BODY_PATH, 'isObject', 'an object was expected')]));
     }
@@ -76,10 +86,10 @@ export class StrictBinder implements Binder {
     if (proto !== Object.prototype && proto !== null) {
       return new Refused(badRequest([fieldError(BODY_PATH, 'isPlainObject', 'a plain object was expected')]));
     }
-    // Reported together with the constraints' errors, so one answer names every bad field.
-    const structureErrors = checkShape(dto, plain);
-    const compiled = this.compiledPlan(dto);
     const bound = compiled === undefined ? undefined : bindCompiled(compiled, plain);
+    // Reported together with the constraints' errors, so one answer names every bad field. A flat
+    // DTO bound by the compiled path had every key declared: its shape check has nothing to add.
+    const structureErrors = bound !== undefined && flat ? NO_FIELD_ERRORS : checkShape(dto, plain);
     const instance: unknown = bound ?? plainToInstance(dto as new () => T, plain, STRICT_TRANSFORM_OPTIONS);
     // Never treat "no errors" on something that is not exactly a DTO instance as success (B01).
     if (typeof instance !== 'object' || instance === null || Object.getPrototypeOf(instance) !== dto.prototype) {
@@ -87,7 +97,7 @@ export class StrictBinder implements Binder {
     }
     const fields = compiled === undefined ? undefined : compiledFieldErrors(compiled, instance);
     const library = fields ?? libraryFieldErrors(instance);
-    if (!Array.isArray(library)) {
+    if (library instanceof Promise) {
       return library.then((errors) => {
         const settled = settle(instance as T, structureErrors, errors);
         // Inside a reaction a refusal is a rejection of the promise handed out already.
@@ -126,10 +136,25 @@ export class StrictBinder implements Binder {
   }
 }
 
+/** What a DTO's binding needs, per binder (a subclass may keep a DTO off the compiled path). */
+interface PreparedDto {
+  readonly compiled: CompiledPlan | undefined;
+  /** No nested DTO: a body's shape is right when every key is declared. */
+  readonly flat: boolean;
+}
+
+const NO_FIELD_ERRORS: readonly FieldError[] = Object.freeze([]);
+/** The compiled path's list, kept for the next call while it stays empty (the accepted call); taken while in use, so a re-entrant call gets its own. */
+let spareFields: FieldError[] | undefined = [];
+
 /** The field errors of the compiled path, or `undefined` when this instance needs class-validator. */
-function compiledFieldErrors(plan: CompiledPlan, instance: object): FieldError[] | undefined {
-  const fields: FieldError[] = [];
-  return validateCompiled(plan, instance, '', fields) ? fields : undefined;
+function compiledFieldErrors(plan: CompiledPlan, instance: object): readonly FieldError[] | undefined {
+  const fields = spareFields ?? [];
+  spareFields = undefined;
+  const compiled = validateCompiled(plan, instance, '', fields);
+  if (fields.length > 0) return compiled ? fields : undefined;
+  spareFields = fields;
+  return compiled ? NO_FIELD_ERRORS : undefined;
 }
 
 /** class-validator's answer: a promise only when a constraint really answered with one, so most DTOs cost none. */

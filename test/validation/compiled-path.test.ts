@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { plainToInstance } from 'class-transformer';
 import fc from 'fast-check';
 import { BastionError, type FieldError } from '../../src/errors/bastion-error.js';
+import { Refused } from '../../src/errors/refused.js';
 import type { DtoClass } from '../../src/metadata/models.js';
 import { bindCompiled } from '../../src/validation/compiled-binding.js';
 import { compiledPlanFor, type CompiledPlan } from '../../src/validation/compiled-plan.js';
@@ -134,6 +135,26 @@ describe('compiled validation path', () => {
         const ours = compiled(Mixed, { name });
         assert.deepEqual(ours?.fields, [{ path: 'name', constraints: [`minLength: name too short: "${name}" (min 2)`] }]);
       }
+    });
+  });
+
+  describe('through the binder', () => {
+    it('should leave each refusal its own field list, whatever calls come after it', () => {
+      const binder = new StrictBinder();
+      const fieldsOf = (plain: object): unknown => {
+        const bound = binder.bindOrRefuse(Mixed, plain);
+        assert.ok(bound instanceof Refused, 'expected a refusal');
+        assert.ok(BastionError.is(bound.error));
+        return bound.error.fields;
+      };
+      const first = fieldsOf({ name: 'q' });
+      const snapshot = structuredClone(first);
+      assert.ok(!(binder.bindOrRefuse(Mixed, { name: 'valid' }) instanceof Refused));
+      const second = fieldsOf({ name: 'r', score: -1 });
+      assert.ok(!(binder.bindOrRefuse(Mixed, { name: 'again' }) instanceof Refused));
+      assert.deepEqual(first, snapshot);
+      assert.notEqual(first, second);
+      assert.equal((second as unknown[]).length, 2);
     });
   });
 
