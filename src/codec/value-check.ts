@@ -9,6 +9,7 @@ import { forbiddenKey, tooDeep, tooLarge } from './codec-errors.js';
 
 /** Throws a `400`/`413` BastionError when a decoded value breaks a limit or holds a forbidden key. */
 export function checkDecodedValue(root: unknown, limits: CodecLimits): void {
+  if (typeof root === 'object' && root !== null && !Array.isArray(root) && !ArrayBuffer.isView(root) && limits.maxDepth >= 1 && checkedFlat(root, limits)) return;
   // Each entry is a value and the nesting level of the container holding it (0 for the root).
   const values: unknown[] = [root];
   const levels: number[] = [0];
@@ -41,6 +42,29 @@ export function checkDecodedValue(root: unknown, limits: CodecLimits): void {
       levels.push(level);
     }
   }
+}
+
+/**
+ * The walk below for an object holding no object (the usual request), without its two
+ * stacks: true when `root` passed, false to leave it to the walk. It refuses what the walk
+ * would refuse first, in the walk's order: each key in turn, then any string too long.
+ */
+function checkedFlat(root: object, limits: CodecLimits): boolean {
+  const keys = Object.keys(root);
+  if (keys.length > limits.maxKeys) return false;
+  let longString = false;
+  for (const key of keys) {
+    if (FORBIDDEN_KEYS.has(key)) throw forbiddenKey(key);
+    if (key.length > limits.maxStringLength) throw stringTooLong(limits);
+    const value = (root as Record<string, unknown>)[key];
+    if (typeof value === 'string') {
+      if (value.length > limits.maxStringLength) longString = true;
+    } else if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value)) {
+      return false;
+    }
+  }
+  if (longString) throw stringTooLong(limits);
+  return true;
 }
 
 function stringTooLong(limits: CodecLimits) {

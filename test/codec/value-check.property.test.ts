@@ -1,0 +1,89 @@
+// checkDecodedValue checks an object holding no object without the walk's stacks (issue 8,
+// part 7). These properties hold it to the walk alone, kept here as the reference: on any
+// decoded value and limits both accept, or both refuse with the same error.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { FORBIDDEN_KEYS, type CodecLimits } from '../../src/codec/codec.js';
+import { forbiddenKey, tooDeep, tooLarge } from '../../src/codec/codec-errors.js';
+import { checkDecodedValue } from '../../src/codec/value-check.js';
+import { BastionError } from '../../src/errors/bastion-error.js';
+
+/** The check as it was before part 7: one iterative walk over every value. */
+function referenceCheck(root: unknown, limits: CodecLimits): void {
+  const values: unknown[] = [root];
+  const levels: number[] = [0];
+  const stringTooLong = () => tooLarge(`A string in the request body is longer than ${limits.maxStringLength} characters`);
+  while (values.length > 0) {
+    const value = values.pop();
+    const level = (levels.pop() as number) + 1;
+    if (typeof value === 'string') {
+      if (value.length > limits.maxStringLength) throw stringTooLong();
+      continue;
+    }
+    if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) continue;
+    if (level > limits.maxDepth) throw tooDeep(limits.maxDepth);
+    if (Array.isArray(value)) {
+      if (value.length > limits.maxArrayLength) throw tooLarge(`An array in the request body has more than ${limits.maxArrayLength} elements`);
+      for (const item of value) {
+        values.push(item);
+        levels.push(level);
+      }
+      continue;
+    }
+    const keys = Object.keys(value);
+    if (keys.length > limits.maxKeys) throw tooLarge(`An object in the request body has more than ${limits.maxKeys} keys`);
+    for (const key of keys) {
+      if (FORBIDDEN_KEYS.has(key)) throw forbiddenKey(key);
+      if (key.length > limits.maxStringLength) throw stringTooLong();
+      values.push((value as Record<string, unknown>)[key]);
+      levels.push(level);
+    }
+  }
+}
+
+function outcome(check: () => void): string {
+  try {
+    check();
+    return 'ok';
+  } catch (error) {
+    assert.ok(BastionError.is(error), `expected a BastionError, got ${String(error)}`);
+    return `${error.id} ${error.code} ${error.detail}`;
+  }
+}
+
+const key = fc.oneof(fc.constantFrom('name', 'count', 'a', 'bb', 'ccc', 'constructor', 'prototype'), fc.string({ maxLength: 6 }));
+const leaf = fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.boolean(), fc.constant(null), fc.constant(new Uint8Array(2)));
+const value = fc.letrec((tie) => ({
+  node: fc.oneof({ depthSize: 'small' }, leaf, tie('array'), tie('object')),
+  array: fc.array(tie('node'), { maxLength: 4 }),
+  object: fc.array(fc.tuple(key, tie('node')), { maxLength: 5 }).map((entries) => {
+    // JSON.parse makes __proto__ an own key; so does defineProperty here.
+    const object: Record<string, unknown> = {};
+    for (const [k, v] of entries) Object.defineProperty(object, k, { value: v, enumerable: true, configurable: true, writable: true });
+    if (entries.length > 0 && entries[0]?.[0] === 'a') Object.defineProperty(object, '__proto__', { value: 1, enumerable: true });
+    return object;
+  }),
+})).node;
+const limits = fc.record({
+  maxBytes: fc.constant(1 << 20),
+  maxDepth: fc.integer({ min: 0, max: 4 }),
+  maxKeys: fc.integer({ min: 0, max: 5 }),
+  maxArrayLength: fc.integer({ min: 0, max: 4 }),
+  maxStringLength: fc.integer({ min: 0, max: 6 }),
+});
+
+describe('checkDecodedValue', () => {
+  it('should accept and refuse exactly what the walk alone does, with the same error', () => {
+    fc.assert(
+      fc.property(value, limits, (v, l) => assert.equal(outcome(() => checkDecodedValue(v, l)), outcome(() => referenceCheck(v, l)))),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('should refuse a forbidden key in a flat object before a string that is too long, as the walk does', () => {
+    const flat = JSON.parse('{"name":"much too long","constructor":1}') as unknown;
+    const l: CodecLimits = { maxBytes: 1024, maxDepth: 8, maxKeys: 8, maxArrayLength: 8, maxStringLength: 4 };
+    assert.match(outcome(() => checkDecodedValue(flat, l)), /constructor/);
+  });
+});
