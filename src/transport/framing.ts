@@ -248,14 +248,21 @@ function requestHeader(bytes: Uint8Array): RequestHeader {
 let lastRequest: { readonly bytes: Buffer; readonly header: RequestHeader } | undefined;
 
 function responseContentType(bytes: Uint8Array): string {
+  // As for requests: the same header as the last reply's is found by its bytes alone.
+  if (lastResponse !== undefined && lastResponse.bytes.equals(bytes)) return lastResponse.contentType;
   const text = headerText(bytes);
-  const known = responseContentTypes.get(text);
-  if (known !== undefined) return known;
-  const contentType = requireString(parseHeaderText(text), 'contentType');
-  if (responseContentTypes.size >= MAX_CACHED_HEADERS) responseContentTypes.clear();
-  responseContentTypes.set(text, contentType);
+  let contentType = responseContentTypes.get(text);
+  if (contentType === undefined) {
+    contentType = requireString(parseHeaderText(text), 'contentType');
+    if (responseContentTypes.size >= MAX_CACHED_HEADERS) responseContentTypes.clear();
+    responseContentTypes.set(text, contentType);
+  }
+  // Bounded as error headers are: a hostile server could send a huge header it varies.
+  if (bytes.byteLength <= MAX_CACHED_ERROR_HEADER_BYTES) lastResponse = { bytes: Buffer.from(bytes), contentType };
   return contentType;
 }
+
+let lastResponse: { readonly bytes: Buffer; readonly contentType: string } | undefined;
 
 const wireErrors = new Map<string, WireError>();
 

@@ -54,3 +54,27 @@ describe('request header cache', () => {
     assert.throws(() => decodePayload(frame.subarray(PREFIX)), /malformed/i);
   });
 });
+
+describe('response header of the last reply', () => {
+  const response = (contentType: string): Frame => ({ kind: 'response', callId: 7, contentType, body });
+
+  it('should give each reply its own content type when replies alternate between two', () => {
+    for (let i = 0; i < 6; i++) {
+      const contentType = i % 2 === 0 ? 'application/json' : 'application/msgpack';
+      const frame = roundTrip(response(contentType));
+      assert.ok(frame.kind === 'response');
+      assert.equal(frame.contentType, contentType);
+    }
+  });
+
+  it('should not be fooled when the chunk a remembered header came from is reused', () => {
+    const chunk = encodeFrame(response('application/json'));
+    const first = decodePayload(chunk.subarray(PREFIX));
+    assert.ok(first.kind === 'response' && first.contentType === 'application/json');
+    // The socket's chunk is overwritten in place with another reply of the same length.
+    chunk.set(encodeFrame(response('application/jsoX')));
+    const second = decodePayload(chunk.subarray(PREFIX));
+    assert.ok(second.kind === 'response');
+    assert.equal(second.contentType, 'application/jsoX');
+  });
+});
