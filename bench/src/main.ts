@@ -1,21 +1,20 @@
 // `npm run bench`: every contender, in separate server and client processes on 127.0.0.1,
 // interleaved run by run so noise spreads evenly; the median of the runs is reported.
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLIENT, nextMessage, SERVER, START_TIMEOUT_MS, stopChild } from './child.js';
 import type { ClientJob, FromClient } from './client.js';
 import { readConfig, type BenchConfig } from './config.js';
 import { CONTENDERS } from './contenders/index.js';
 import { runMicro } from './micro.js';
 import { createBenchPki, removeBenchPki } from './pki.js';
+import { runPaired } from './paired.js';
 import { profileContenders } from './profile.js';
 import { summariseRuns, writeReport, type RunSample } from './report.js';
 import type { FromServer, ToServer } from './server.js';
 
-const SERVER = fileURLToPath(new URL('./server.js', import.meta.url));
-const CLIENT = fileURLToPath(new URL('./client.js', import.meta.url));
-const START_TIMEOUT_MS = 30_000;
 const SAMPLES = fileURLToPath(new URL('../results/samples.tmp', import.meta.url));
 
 /** Node flags for the child processes, e.g. `--cpu-prof` when profiling. */
@@ -24,32 +23,6 @@ export interface ChildFlags {
   readonly client: readonly string[];
   /** Only the 100 B throughput phase. */
   readonly smallOnly?: boolean;
-}
-
-function nextMessage<T>(child: ChildProcess, what: string, timeoutMs: number, accept: (m: T) => boolean = () => true): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => finish(new Error(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
-    const onMessage = (message: T) => accept(message) && finish(undefined, message);
-    const onExit = (code: number | null) => finish(new Error(`${what}: exited with ${code} before answering`));
-    function finish(error: Error | undefined, message?: T): void {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      if (error === undefined) resolve(message as T);
-      else reject(error);
-    }
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.send({ type: 'stop' });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** Serves one contender, drives it from a second process, and returns what was measured. */
@@ -90,6 +63,10 @@ export async function measure(contender: string, config: BenchConfig, flags: Chi
 
 async function main(): Promise<void> {
   const config = readConfig();
+  if (process.argv[2] === 'paired') {
+    console.log(await runPaired(config));
+    return;
+  }
   if (process.argv[2] === 'profile') {
     await createBenchPki(config.pkiDir);
     try {

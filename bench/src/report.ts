@@ -104,13 +104,13 @@ function figures(samples: readonly RunSample[]): ContenderFigures {
   };
 }
 
-function atLeast(target: string, actual: number, wanted: number): TargetStatus {
+export function atLeast(target: string, actual: number, wanted: number): TargetStatus {
   if (!Number.isFinite(actual)) return { target, actual: 'not measured', status: 'unknown' };
   const met = actual >= wanted;
   return { target, actual: `${actual.toFixed(2)}x`, status: met ? 'met' : `missed by ${((1 - actual / wanted) * 100).toFixed(0)} %` };
 }
 
-function atMost(target: string, actual: number, wanted: number, unit = 'x'): TargetStatus {
+export function atMost(target: string, actual: number, wanted: number, unit = 'x'): TargetStatus {
   if (!Number.isFinite(actual)) return { target, actual: 'not measured', status: 'unknown' };
   const met = actual <= wanted;
   const shown = unit === '%' ? `${(actual * 100).toFixed(1)} %` : `${actual.toFixed(2)}x`;
@@ -150,7 +150,7 @@ async function packageVersion(dir: URL, name: string): Promise<string> {
   }
 }
 
-async function machine(): Promise<string> {
+export async function machine(): Promise<string> {
   let model = 'unknown CPU';
   try {
     model = /^model name\s*:\s*(.+)$/m.exec(await readFile('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? model;
@@ -160,7 +160,7 @@ async function machine(): Promise<string> {
   return `${availableParallelism()} x ${model}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, ${process.platform} ${process.arch}`;
 }
 
-function commit(): string {
+export function commit(): string {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: fileURLToPath(ROOT_DIR), encoding: 'utf8' }).trim();
   } catch {

@@ -3,11 +3,13 @@ import { loadContender } from './contenders/index.js';
 import { readBenchPki } from './pki-file.js';
 
 /** Messages the runner sends a server process. */
-export type ToServer = { readonly type: 'rss'; readonly windowsUs?: readonly (readonly [number, number])[] } | { readonly type: 'stop' };
+export type ToServer = { readonly type: 'rss'; readonly windowsUs?: readonly (readonly [number, number])[] } | { readonly type: 'cpu' } | { readonly type: 'stop' };
 /** Messages a server process sends the runner; `cpuUs` is the CPU time spent inside each of `windowsUs`. */
 export type FromServer =
   | { readonly type: 'ready'; readonly port: number }
-  | { readonly type: 'rss'; readonly rssMb: number; readonly cpuUs: readonly (number | null)[] };
+  | { readonly type: 'rss'; readonly rssMb: number; readonly cpuUs: readonly (number | null)[] }
+  /** This process's CPU time so far, read when asked (before and after a slice). */
+  | { readonly type: 'cpu'; readonly cpuUs: number };
 
 // CPU time is sampled so the runner can ask what one client phase cost this process: unlike
 // req/s, CPU per call hardly moves when colleagues' processes compete for the cores.
@@ -48,6 +50,7 @@ process.on('message', (message: ToServer) => {
     const cpuUs = (message.windowsUs ?? []).map((window) => cpuWithin(window) ?? null);
     send({ type: 'rss', rssMb: process.memoryUsage().rss / 2 ** 20, cpuUs } satisfies FromServer);
   }
+  if (message.type === 'cpu') send({ type: 'cpu', cpuUs: cpuNowUs() } satisfies FromServer);
   if (message.type === 'stop') {
     // A hung close must not hang the run; exit (and write any --cpu-prof profile) either way.
     const forced = setTimeout(() => process.exit(0), 5000);
