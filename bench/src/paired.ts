@@ -120,13 +120,23 @@ async function slice(pair: Pair, lane: Lane, seconds: number): Promise<SliceSamp
   return { rps: answer.calls / answer.seconds, cpuUsPerCall: (serverUs + answer.clientCpuUs) / answer.calls };
 }
 
-/** Per target: the median over the rounds, and the lowest and highest round. */
+/** Per target: the median over the rounds, and the interval that holds the true median with about 95 % confidence. */
 export interface PairedFigure {
   readonly target: string;
   readonly median: number;
-  readonly min: number;
-  readonly max: number;
+  readonly low: number;
+  readonly high: number;
   readonly status: TargetStatus;
+}
+
+/** The order statistics around the median that bound it with about 95 % confidence (normal approximation of the binomial). */
+export function medianInterval(values: readonly number[]): [number, number] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  const half = (1.96 * Math.sqrt(n)) / 2;
+  const low = Math.max(0, Math.floor(n / 2 - half));
+  const high = Math.min(n - 1, Math.ceil(n / 2 + half) - 1);
+  return [sorted[low] ?? Number.NaN, sorted[high] ?? Number.NaN];
 }
 
 export interface PairedSummary {
@@ -143,7 +153,8 @@ export function summarisePaired(rounds: readonly ReadonlyMap<string, SliceSample
   return COMPARISONS.map((c) => {
     const values = rounds.map(c.value).filter(Number.isFinite);
     const m = median(values);
-    return { target: c.target, median: m, min: Math.min(...values), max: Math.max(...values), status: c.status(c.target, m) };
+    const [low, high] = medianInterval(values);
+    return { target: c.target, median: m, low, high, status: c.status(c.target, m) };
   });
 }
 
@@ -158,15 +169,16 @@ export function pairedMarkdown(s: PairedSummary): string {
       `(${LANES.map(laneName).join(', ')}; the refused calls on a Bastion server of their own), ${s.config.inFlight} calls in flight, 100 B, ` +
       `after ${s.config.warmupSeconds} s of warm-up per lane; every process up throughout, the lanes taking turns forward and backward.`,
     '',
-    '| target (from issue 8) | median of the rounds | lowest / highest round | status |',
+    '| target (from issue 8) | median of the rounds | 95 % interval of the median | status of the median |',
     '| --- | ---: | ---: | --- |',
-    ...s.figures.map((f) => `| ${f.target} | ${shown(f, f.median)} | ${shown(f, f.min)} / ${shown(f, f.max)} | ${f.status.status} |`),
+    ...s.figures.map((f) => `| ${f.target} | ${shown(f, f.median)} | ${shown(f, f.low)} to ${shown(f, f.high)} | ${f.status.status} |`),
   ];
   return lines.join('\n');
 }
 
 /** Runs every lane in alternating slices, prints the table, writes bench/results/paired.json and the docs' paired part. */
 export async function runPaired(config: BenchConfig): Promise<string> {
+  if (process.env['BENCH_PAIRED_FROM'] !== undefined) return rewrite(process.env['BENCH_PAIRED_FROM'], config);
   const paired = readPairedConfig();
   await createBenchPki(config.pkiDir);
   const pairs = new Map<string, Pair>();
@@ -186,14 +198,27 @@ export async function runPaired(config: BenchConfig): Promise<string> {
     await Promise.all([...pairs.values()].flatMap((p) => [stopChild(p.client), stopChild(p.server)]));
     await removeBenchPki(config.pkiDir);
   }
-  const summary: PairedSummary = {
-    date: new Date().toISOString(),
-    machine: await machine(),
-    bastion: `${(JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version} (${commit()})`,
-    config: { ...paired, inFlight: config.inFlight },
-    figures: summarisePaired(rounds),
-    rounds: rounds.map((r) => Object.fromEntries(r)),
-  };
+  return write(
+    {
+      date: new Date().toISOString(),
+      machine: await machine(),
+      bastion: `${(JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version} (${commit()})`,
+      config: { ...paired, inFlight: config.inFlight },
+      figures: summarisePaired(rounds),
+      rounds: rounds.map((r) => Object.fromEntries(r)),
+    },
+    config,
+  );
+}
+
+/** The figures of a saved run (`BENCH_PAIRED_FROM=bench/results/paired.json`) summarised again, e.g. after the summary changed. */
+async function rewrite(file: string, config: BenchConfig): Promise<string> {
+  const saved = JSON.parse(await readFile(file, 'utf8')) as PairedSummary;
+  const rounds = saved.rounds.map((r) => new Map(Object.entries(r)));
+  return write({ ...saved, figures: summarisePaired(rounds) }, config);
+}
+
+async function write(summary: PairedSummary, config: BenchConfig): Promise<string> {
   const results = new URL('../results/', import.meta.url);
   await mkdir(results, { recursive: true });
   await writeFile(new URL('paired.json', results), `${JSON.stringify(summary, null, 2)}\n`);
