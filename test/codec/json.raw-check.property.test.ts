@@ -11,8 +11,7 @@ import type { CodecLimits } from '../../src/codec/codec.js';
 import { checkBodySize, decodeFailed, tooDeep } from '../../src/codec/codec-errors.js';
 import { JSONCodec } from '../../src/codec/json.codec.js';
 import { resolveCodecLimits } from '../../src/codec/options.js';
-import { BastionError } from '../../src/errors/bastion-error.js';
-import { throwsBastion, utf8 } from './support.js';
+import { outcome, throwsBastion, utf8 } from './support.js';
 
 /** The raw check as it was before part 3: one JS loop over every byte. */
 function referenceCheckRaw(bytes: Uint8Array, limits: CodecLimits): void {
@@ -33,17 +32,6 @@ function referenceCheckRaw(bytes: Uint8Array, limits: CodecLimits): void {
     } else if ((byte === 0x7d || byte === 0x5d) && --depth < 0) {
       throw decodeFailed('The request body is not valid JSON');
     }
-  }
-}
-
-/** What a check did: `ok`, or the refusal's id, code and detail. */
-function outcome(check: () => void): string {
-  try {
-    check();
-    return 'ok';
-  } catch (error) {
-    assert.ok(BastionError.is(error), `expected a BastionError, got ${String(error)}`);
-    return `${error.id} ${error.code} ${error.detail}`;
   }
 }
 

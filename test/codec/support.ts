@@ -44,3 +44,14 @@ export function fieldPaths(error: BastionError): string[] {
 export function prototypeKeys(): string[] {
   return Object.getOwnPropertyNames(Object.prototype).sort();
 }
+
+/** What a check did: `ok`, or the refusal's id, code and detail (to compare a check with its reference). */
+export function outcome(check: () => void): string {
+  try {
+    check();
+    return 'ok';
+  } catch (error) {
+    assert.ok(BastionError.is(error), `expected a BastionError, got ${String(error)}`);
+    return `${error.id} ${error.code} ${error.detail}`;
+  }
+}

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { FORBIDDEN_KEYS, type CodecLimits } from '../../src/codec/codec.js';
 import { forbiddenKey, tooDeep, tooLarge } from '../../src/codec/codec-errors.js';
 import { checkDecodedValue } from '../../src/codec/value-check.js';
-import { BastionError } from '../../src/errors/bastion-error.js';
+import { outcome } from './support.js';
 
 /** The check as it was before part 7: one iterative walk over every value. */
 function referenceCheck(root: unknown, limits: CodecLimits): void {
@@ -39,16 +39,6 @@ function referenceCheck(root: unknown, limits: CodecLimits): void {
       values.push((value as Record<string, unknown>)[key]);
       levels.push(level);
     }
-  }
-}
-
-function outcome(check: () => void): string {
-  try {
-    check();
-    return 'ok';
-  } catch (error) {
-    assert.ok(BastionError.is(error), `expected a BastionError, got ${String(error)}`);
-    return `${error.id} ${error.code} ${error.detail}`;
   }
 }
 
