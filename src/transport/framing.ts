@@ -95,8 +95,12 @@ export function cachedHeaderPrefixes(): number {
   return headerPrefixCount;
 }
 
-/** Error headers above this size are neither kept encoded nor kept decoded. */
-export const MAX_CACHED_ERROR_HEADER_BYTES = 1024;
+/**
+ * Headers above this size (request, reply or error) are neither kept encoded nor kept
+ * decoded: the caches are bounded in entries, and this bounds each entry, so a peer that
+ * varies huge headers cannot make the other side hold them (attack A8-F8, A8-F9).
+ */
+export const MAX_CACHED_HEADER_BYTES = 1024;
 const responseHeaders = new Map<string, Buffer>();
 const errorHeaders = new Map<string, { readonly wire: WireError; readonly bytes: Buffer }>();
 
@@ -145,7 +149,7 @@ function errorHeader(error: WireError): string | Buffer {
   const fields = error.fields?.map((field) => ({ path: field.path, constraints: [...field.constraints] }));
   if (!repeats(retryAfterMs)) return JSON.stringify({ id, code, status, detail, fields, retryAfterMs });
   const bytes = Buffer.from(JSON.stringify({ id, code, status, detail, fields, retryAfterMs }));
-  if (bytes.byteLength > MAX_CACHED_ERROR_HEADER_BYTES) return bytes;
+  if (bytes.byteLength > MAX_CACHED_HEADER_BYTES) return bytes;
   if (errorHeaders.size >= MAX_CACHED_HEADERS) errorHeaders.clear();
   errorHeaders.set(detail, { wire: { id, code, status, detail, ...(fields === undefined ? {} : { fields }), ...(retryAfterMs === undefined ? {} : { retryAfterMs }) }, bytes });
   return bytes;
@@ -236,7 +240,7 @@ function requestHeader(bytes: Uint8Array): RequestHeader {
   let header = requestHeaders.get(text);
   if (header === undefined) {
     header = parseRequestHeader(parseHeaderText(text));
-    if (header.metadata !== NO_METADATA) return header;
+    if (header.metadata !== NO_METADATA || bytes.byteLength > MAX_CACHED_HEADER_BYTES) return header;
     if (requestHeaders.size >= MAX_CACHED_HEADERS) requestHeaders.clear();
     requestHeaders.set(text, header);
   }
@@ -254,11 +258,11 @@ function responseContentType(bytes: Uint8Array): string {
   let contentType = responseContentTypes.get(text);
   if (contentType === undefined) {
     contentType = requireString(parseHeaderText(text), 'contentType');
+    if (bytes.byteLength > MAX_CACHED_HEADER_BYTES) return contentType;
     if (responseContentTypes.size >= MAX_CACHED_HEADERS) responseContentTypes.clear();
     responseContentTypes.set(text, contentType);
   }
-  // Bounded as error headers are: a hostile server could send a huge header it varies.
-  if (bytes.byteLength <= MAX_CACHED_ERROR_HEADER_BYTES) lastResponse = { bytes: Buffer.from(bytes), contentType };
+  lastResponse = { bytes: Buffer.from(bytes), contentType };
   return contentType;
 }
 
@@ -277,7 +281,7 @@ function wireError(bytes: Uint8Array): WireError {
     return known;
   }
   const parsed = parseWireError(parseHeaderText(text));
-  if (!repeats(parsed.retryAfterMs) || bytes.byteLength > MAX_CACHED_ERROR_HEADER_BYTES) return Object.freeze(parsed);
+  if (!repeats(parsed.retryAfterMs) || bytes.byteLength > MAX_CACHED_HEADER_BYTES) return Object.freeze(parsed);
   // Sealed: shared by every call that receives the same header.
   const wire = sealWireError(parsed);
   if (wireErrors.size >= MAX_CACHED_HEADERS) wireErrors.clear();
