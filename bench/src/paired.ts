@@ -25,12 +25,9 @@ interface Lane {
 }
 
 const LANES: readonly Lane[] = [
-  { contender: 'raw-tls', kind: 'echo', pair: 'raw-tls' },
   { contender: 'bastion', kind: 'echo', pair: 'bastion' },
   { contender: 'bastion-no-validation', kind: 'echo', pair: 'bastion-no-validation' },
-  { contender: 'bastion-no-ratelimit', kind: 'echo', pair: 'bastion-no-ratelimit' },
-  { contender: 'bastion', kind: 'validation', pair: 'bastion, refusing' },
-  { contender: 'bastion', kind: 'ratelimit', pair: 'bastion, refusing' },
+  { contender: 'bastion-spin', kind: 'echo', pair: 'bastion-spin' },
 ];
 
 const laneName = (lane: Lane) => (lane.kind === 'echo' ? lane.contender : `${lane.contender} (${lane.kind === 'validation' ? '400' : '429'})`);
@@ -40,6 +37,8 @@ export interface SliceSample {
   readonly rps: number;
   /** Server + client CPU microseconds per call. */
   readonly cpuUsPerCall: number;
+  readonly serverCpuUsPerCall: number;
+  readonly clientCpuUsPerCall: number;
 }
 
 /** A target read off two lanes, one value per round. */
@@ -117,7 +116,12 @@ async function slice(pair: Pair, lane: Lane, seconds: number): Promise<SliceSamp
   const answer = await nextMessage<FromSlicesClient>(pair.client, `${laneName(lane)} client`, seconds * 1000 + 60_000, (m) => m.type !== 'ready');
   if (answer.type !== 'slice') throw new Error(`${laneName(lane)}: ${answer.type === 'error' ? answer.message : 'unexpected message'}`);
   const serverUs = (await serverCpu(pair, lane.contender)) - before;
-  return { rps: answer.calls / answer.seconds, cpuUsPerCall: (serverUs + answer.clientCpuUs) / answer.calls };
+  return {
+    rps: answer.calls / answer.seconds,
+    cpuUsPerCall: (serverUs + answer.clientCpuUs) / answer.calls,
+    serverCpuUsPerCall: serverUs / answer.calls,
+    clientCpuUsPerCall: answer.clientCpuUs / answer.calls,
+  };
 }
 
 /** Per target: the median over the rounds, and the interval that holds the true median with about 95 % confidence. */
