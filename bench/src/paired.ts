@@ -25,9 +25,12 @@ interface Lane {
 }
 
 const LANES: readonly Lane[] = [
+  { contender: 'raw-tls', kind: 'echo', pair: 'raw-tls' },
   { contender: 'bastion', kind: 'echo', pair: 'bastion' },
   { contender: 'bastion-no-validation', kind: 'echo', pair: 'bastion-no-validation' },
-  { contender: 'bastion-spin', kind: 'echo', pair: 'bastion-spin' },
+  { contender: 'bastion-no-ratelimit', kind: 'echo', pair: 'bastion-no-ratelimit' },
+  { contender: 'bastion', kind: 'validation', pair: 'bastion, refusing' },
+  { contender: 'bastion', kind: 'ratelimit', pair: 'bastion, refusing' },
 ];
 
 const laneName = (lane: Lane) => (lane.kind === 'echo' ? lane.contender : `${lane.contender} (${lane.kind === 'validation' ? '400' : '429'})`);
