@@ -136,14 +136,27 @@ export interface PairedFigure {
   readonly status: TargetStatus;
 }
 
-/** The order statistics around the median that bound it with about 95 % confidence (normal approximation of the binomial). */
+/**
+ * The order statistics that hold the true median with at least 95 % confidence, from the
+ * binomial distribution (each round falls below the median with probability 1/2): the k-th
+ * lowest and k-th highest round for the largest k whose tails hold at most 2.5 % each.
+ * Below 6 rounds no pair of rounds reaches 95 %, and the interval is unknown (NaN).
+ */
 export function medianInterval(values: readonly number[]): [number, number] {
   const sorted = [...values].sort((a, b) => a - b);
   const n = sorted.length;
-  const half = (1.96 * Math.sqrt(n)) / 2;
-  const low = Math.max(0, Math.floor(n / 2 - half));
-  const high = Math.min(n - 1, Math.ceil(n / 2 + half) - 1);
-  return [sorted[low] ?? Number.NaN, sorted[high] ?? Number.NaN];
+  // P(X <= j) for X ~ Binomial(n, 1/2), summed until the lower tail passes 2.5 %.
+  let k = 0;
+  let tail = 0;
+  let term = 0.5 ** n;
+  for (let j = 0; j < n; j++) {
+    tail += term;
+    if (tail > 0.025) break;
+    k = j + 1;
+    term = (term * (n - j)) / (j + 1);
+  }
+  if (k === 0) return [Number.NaN, Number.NaN];
+  return [sorted[k - 1] as number, sorted[n - k] as number];
 }
 
 export interface PairedSummary {
@@ -170,7 +183,7 @@ const START = '<!-- bench:paired:start -->';
 const END = '<!-- bench:paired:end -->';
 
 export function pairedMarkdown(s: PairedSummary): string {
-  const shown = (f: PairedFigure, v: number) => (f.status.actual.endsWith('%') ? `${(v * 100).toFixed(1)} %` : `${v.toFixed(2)}x`);
+  const shown = (f: PairedFigure, v: number) => (!Number.isFinite(v) ? '-' : f.status.actual.endsWith('%') ? `${(v * 100).toFixed(1)} %` : `${v.toFixed(2)}x`);
   const lines = [
     `Paired run of ${s.date.slice(0, 16).replace('T', ' ')} UTC on ${s.machine}; Bastion ${s.bastion}. ${s.config.rounds} rounds of ${s.config.sliceSeconds} s slices per lane ` +
       `(${LANES.map(laneName).join(', ')}; the refused calls on a Bastion server of their own), ${s.config.inFlight} calls in flight, 100 B, ` +
@@ -178,7 +191,7 @@ export function pairedMarkdown(s: PairedSummary): string {
     '',
     '| target (from issue 8) | median of the rounds | 95 % interval of the median | status of the median |',
     '| --- | ---: | ---: | --- |',
-    ...s.figures.map((f) => `| ${f.target} | ${shown(f, f.median)} | ${shown(f, f.low)} to ${shown(f, f.high)} | ${f.status.status} |`),
+    ...s.figures.map((f) => `| ${f.target} | ${shown(f, f.median)} | ${Number.isFinite(f.low) ? `${shown(f, f.low)} to ${shown(f, f.high)}` : 'too few rounds'} | ${f.status.status} |`),
   ];
   return lines.join('\n');
 }

@@ -96,9 +96,11 @@ export function cachedHeaderPrefixes(): number {
 }
 
 /**
- * Headers above this size (request, reply or error) are neither kept encoded nor kept
- * decoded: the caches are bounded in entries, and this bounds each entry, so a peer that
- * varies huge headers cannot make the other side hold them (attack A8-F8, A8-F9).
+ * Headers a peer sent (request, reply or error) above this size are never kept decoded, and
+ * error headers this side writes above it are not kept encoded: the caches are bounded in
+ * entries, and this bounds each entry, so a peer that varies huge headers cannot make the
+ * other side hold them (attack A8-F8, A8-F9). The encoded request and reply headers this
+ * side keeps are keyed by its own service, endpoint and content type names.
  */
 export const MAX_CACHED_HEADER_BYTES = 1024;
 const responseHeaders = new Map<string, Buffer>();
