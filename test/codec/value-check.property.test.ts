@@ -4,43 +4,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { FORBIDDEN_KEYS, type CodecLimits } from '../../src/codec/codec.js';
-import { forbiddenKey, tooDeep, tooLarge } from '../../src/codec/codec-errors.js';
+import type { CodecLimits } from '../../src/codec/codec.js';
 import { checkDecodedValue } from '../../src/codec/value-check.js';
+import { referenceCheck } from './reference-value-check.js';
 import { outcome } from './support.js';
 
-/** The check as it was before part 7: one iterative walk over every value. */
-function referenceCheck(root: unknown, limits: CodecLimits): void {
-  const values: unknown[] = [root];
-  const levels: number[] = [0];
-  const stringTooLong = () => tooLarge(`A string in the request body is longer than ${limits.maxStringLength} characters`);
-  while (values.length > 0) {
-    const value = values.pop();
-    const level = (levels.pop() as number) + 1;
-    if (typeof value === 'string') {
-      if (value.length > limits.maxStringLength) throw stringTooLong();
-      continue;
-    }
-    if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) continue;
-    if (level > limits.maxDepth) throw tooDeep(limits.maxDepth);
-    if (Array.isArray(value)) {
-      if (value.length > limits.maxArrayLength) throw tooLarge(`An array in the request body has more than ${limits.maxArrayLength} elements`);
-      for (const item of value) {
-        values.push(item);
-        levels.push(level);
-      }
-      continue;
-    }
-    const keys = Object.keys(value);
-    if (keys.length > limits.maxKeys) throw tooLarge(`An object in the request body has more than ${limits.maxKeys} keys`);
-    for (const key of keys) {
-      if (FORBIDDEN_KEYS.has(key)) throw forbiddenKey(key);
-      if (key.length > limits.maxStringLength) throw stringTooLong();
-      values.push((value as Record<string, unknown>)[key]);
-      levels.push(level);
-    }
-  }
-}
 
 const key = fc.oneof(fc.constantFrom('name', 'count', 'a', 'bb', 'ccc', 'constructor', 'prototype'), fc.string({ maxLength: 6 }));
 const leaf = fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.boolean(), fc.constant(null), fc.constant(new Uint8Array(2)));
