@@ -13,19 +13,10 @@ import { JSONCodec } from '../../src/codec/json.codec.js';
 import { MsgpackCodec } from '../../src/codec/msgpack.codec.js';
 import { DEFAULT_CODEC_LIMITS } from '../../src/codec/options.js';
 import { encodeBody } from '../../src/codec/pipeline.js';
+import { viaCopy, viaEncode } from '../codec/support.js';
 
 const codec = new JSONCodec();
 
-/** The bytes (as text) or the error id of a way to encode `make()`. */
-function attempt(encode: () => Uint8Array): string {
-  try {
-    return Buffer.from(encode()).toString('utf8');
-  } catch (error) {
-    return `throws ${String((error as { id?: string }).id ?? (error as Error).message)}`;
-  }
-}
-const viaEncode = (value: unknown): string => attempt(() => codec.encode(value));
-const viaCopy = (value: unknown): string => attempt(() => codec.serialize(codec.sanitize(value)));
 
 function nested(levels: number, leaf: unknown = {}): unknown {
   let value = leaf;

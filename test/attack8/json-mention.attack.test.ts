@@ -14,21 +14,13 @@ import { JSONCodec, mentionsForbiddenKey } from '../../src/codec/json.codec.js';
 import { MsgpackCodec } from '../../src/codec/msgpack.codec.js';
 import { DEFAULT_CODEC_LIMITS } from '../../src/codec/options.js';
 import { decodeBody, encodeBody } from '../../src/codec/pipeline.js';
+import { viaCopy, viaEncode } from '../codec/support.js';
 
 /** The code the change replaced. */
 const REFERENCE = /__proto__|constructor|prototype/;
 
 const codec = new JSONCodec();
 
-function attempt(encode: () => Uint8Array): string {
-  try {
-    return Buffer.from(encode()).toString('utf8');
-  } catch (error) {
-    return `throws ${String((error as { id?: string }).id ?? (error as Error).message)}`;
-  }
-}
-const viaEncode = (value: unknown): string => attempt(() => codec.encode(value));
-const viaCopy = (value: unknown): string => attempt(() => codec.serialize(codec.sanitize(value)));
 
 /** Every own key, at any depth, of the value JSON.parse builds from `text` (JSON.parse makes `__proto__` an own key). */
 function ownKeysDeep(text: string): string[] {

@@ -1,5 +1,6 @@
 // Shared helpers for the codec and validation tests; not a test file itself.
 import assert from 'node:assert/strict';
+import { JSONCodec } from '../../src/codec/json.codec.js';
 import { BastionError } from '../../src/errors/bastion-error.js';
 import type { ErrorId } from '../../src/errors/catalogue.js';
 
@@ -55,3 +56,20 @@ export function outcome(check: () => void): string {
     return `${error.id} ${error.code} ${error.detail}`;
   }
 }
+
+const json = new JSONCodec();
+
+/** The bytes (as text) an encoding wrote, or `throws <error id>`. */
+function encoded(encode: () => Uint8Array): string {
+  try {
+    return Buffer.from(encode()).toString('utf8');
+  } catch (error) {
+    return `throws ${String((error as { id?: string }).id ?? (error as Error).message)}`;
+  }
+}
+
+/** What `JSONCodec.encode` writes for `value` (text, or the error id it throws). */
+export const viaEncode = (value: unknown): string => encoded(() => json.encode(value));
+
+/** What the sanitising copy writes for `value`, the reference `encode` must match. */
+export const viaCopy = (value: unknown): string => encoded(() => json.serialize(json.sanitize(value)));
