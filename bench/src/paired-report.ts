@@ -1,8 +1,8 @@
 // The figures of a paired run (`npm run bench -- paired`): each ratio target taken per round,
 // its median with a 95 % interval, the Markdown block and the files written.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { median } from './load.js';
-import { atLeast, atMost, type TargetStatus } from './report.js';
+import { atLeast, atMost, writeDocsBlock, type TargetStatus } from './report.js';
 
 /** Settings of a paired measurement. */
 export interface PairedConfig {
@@ -96,9 +96,6 @@ export function summarisePaired(rounds: readonly ReadonlyMap<string, SliceSample
   });
 }
 
-const DOCS = new URL('../../docs/benchmarks.md', import.meta.url);
-const START = '<!-- bench:paired:start -->';
-const END = '<!-- bench:paired:end -->';
 
 export function pairedMarkdown(s: PairedSummary): string {
   const shown = (f: PairedFigure, v: number) => (!Number.isFinite(v) ? '-' : f.status.actual.endsWith('%') ? `${(v * 100).toFixed(1)} %` : `${v.toFixed(2)}x`);
@@ -120,11 +117,6 @@ export async function writePaired(summary: PairedSummary, writeDocs: boolean): P
   await mkdir(results, { recursive: true });
   await writeFile(new URL('paired.json', results), `${JSON.stringify(summary, null, 2)}\n`);
   const text = pairedMarkdown(summary);
-  if (writeDocs) {
-    let doc = await readFile(DOCS, 'utf8');
-    if (!doc.includes(START) || !doc.includes(END)) doc = `${doc.trimEnd()}\n\n${START}\n${END}\n`;
-    doc = `${doc.slice(0, doc.indexOf(START) + START.length)}\n${text}\n${doc.slice(doc.indexOf(END))}`;
-    await writeFile(DOCS, doc);
-  }
+  if (writeDocs) await writeDocsBlock('paired', text);
   return text;
 }

@@ -10,7 +10,7 @@ import type { FromSlicesClient, SliceKind, SlicesJob, ToSlicesClient } from './c
 import type { BenchConfig } from './config.js';
 import { createBenchPki, removeBenchPki } from './pki.js';
 import { summarisePaired, writePaired, type PairedConfig, type PairedSummary, type SliceSample } from './paired-report.js';
-import { commit, machine } from './report.js';
+import { bastionVersion, machine } from './report.js';
 import type { FromServer, ToServer } from './server.js';
 
 /**
@@ -115,7 +115,7 @@ export async function runPaired(config: BenchConfig): Promise<string> {
     {
       date: new Date().toISOString(),
       machine: await machine(),
-      bastion: `${(JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version} (${commit()})`,
+      bastion: await bastionVersion(),
       config: { ...paired, inFlight: config.inFlight },
       figures: summarisePaired(rounds),
       lanes: LANES.map(laneName),

@@ -67,8 +67,6 @@ export interface Summary {
 const BENCH_DIR = new URL('../', import.meta.url);
 const ROOT_DIR = new URL('../../', import.meta.url);
 const DOCS = new URL('docs/benchmarks.md', ROOT_DIR);
-const START = '<!-- bench:generated:start -->';
-const END = '<!-- bench:generated:end -->';
 const PEERS = ['@grpc/grpc-js', '@nestjs/core', '@nestjs/microservices', 'moleculer'];
 
 function perCall(serverCpuUs: number, phase: Timed | undefined): number | undefined {
@@ -160,7 +158,7 @@ export async function machine(): Promise<string> {
   return `${availableParallelism()} x ${model}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, ${process.platform} ${process.arch}`;
 }
 
-export function commit(): string {
+function commit(): string {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: fileURLToPath(ROOT_DIR), encoding: 'utf8' }).trim();
   } catch {
@@ -172,7 +170,7 @@ export function commit(): string {
 export async function summariseRuns(samples: readonly RunSample[], micro: readonly MicroResult[], failures: readonly string[], config: BenchConfig): Promise<Summary> {
   const contenders: Record<string, ContenderFigures> = {};
   for (const name of [...new Set(samples.map((s) => s.contender))]) contenders[name] = figures(samples.filter((s) => s.contender === name));
-  const versions: Record<string, string> = { node: process.version, bastion: `${JSON.parse(await readFile(new URL('package.json', ROOT_DIR), 'utf8')).version} (${commit()})` };
+  const versions: Record<string, string> = { node: process.version, bastion: await bastionVersion() };
   for (const peer of PEERS) versions[peer] = await packageVersion(BENCH_DIR, peer);
   return { date: new Date().toISOString(), machine: await machine(), versions, contenders, micro, targets: targets(contenders), failures, config };
 }
@@ -226,11 +224,21 @@ export async function writeReport(s: Summary, config: BenchConfig): Promise<stri
   const { contenders: _, ...meta } = s;
   await writeFile(new URL('latest-meta.json', results), `${JSON.stringify(meta, null, 2)}\n`);
   const text = markdown(s);
-  if (config.writeDocs) {
-    let doc = await readFile(DOCS, 'utf8').catch(() => `# Benchmarks\n\n${START}\n${END}\n`);
-    if (!doc.includes(START) || !doc.includes(END)) doc = `${doc.trimEnd()}\n\n${START}\n${END}\n`;
-    doc = `${doc.slice(0, doc.indexOf(START) + START.length)}\n${text}\n${doc.slice(doc.indexOf(END))}`;
-    await writeFile(DOCS, doc);
-  }
+  if (config.writeDocs) await writeDocsBlock('generated', text);
   return text;
+}
+
+/** Replaces the block between `<!-- bench:<name>:start -->` and its end marker in docs/benchmarks.md (appended when missing). */
+export async function writeDocsBlock(name: string, text: string): Promise<void> {
+  const start = `<!-- bench:${name}:start -->`;
+  const end = `<!-- bench:${name}:end -->`;
+  let doc = await readFile(DOCS, 'utf8').catch(() => `# Benchmarks\n\n${start}\n${end}\n`);
+  if (!doc.includes(start) || !doc.includes(end)) doc = `${doc.trimEnd()}\n\n${start}\n${end}\n`;
+  doc = `${doc.slice(0, doc.indexOf(start) + start.length)}\n${text}\n${doc.slice(doc.indexOf(end))}`;
+  await writeFile(DOCS, doc);
+}
+
+/** Bastion's version and the commit it was built from, as every report names it. */
+export async function bastionVersion(): Promise<string> {
+  return `${(JSON.parse(await readFile(new URL('package.json', ROOT_DIR), 'utf8')) as { version: string }).version} (${commit()})`;
 }
