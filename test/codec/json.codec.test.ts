@@ -6,7 +6,7 @@ import { JSONCodec } from '../../src/codec/json.codec.js';
 import { DEFAULT_CODEC_LIMITS, resolveCodecLimits } from '../../src/codec/options.js';
 import fc from 'fast-check';
 import { BastionError } from '../../src/errors/bastion-error.js';
-import { throwsBastion, utf8 } from './support.js';
+import { ownKeysObject, throwsBastion, utf8 } from './support.js';
 
 const decoder = new TextDecoder();
 
@@ -285,11 +285,7 @@ describe(JSONCodec.name, () => {
       const value = fc.letrec((tie) => ({
         node: fc.oneof({ depthSize: 'small' }, leaf, tie('array'), tie('object')),
         array: fc.array(tie('node'), { maxLength: 4 }),
-        object: fc.array(fc.tuple(key, tie('node')), { maxLength: 4 }).map((entries) => {
-          const out: Record<string, unknown> = {};
-          for (const [k, v] of entries) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-          return out;
-        }),
+        object: fc.array(fc.tuple(key, tie('node')), { maxLength: 4 }).map(ownKeysObject),
       })).node;
       fc.assert(
         fc.property(value, (v) => {

@@ -73,3 +73,10 @@ export const viaEncode = (value: unknown): string => encoded(() => json.encode(v
 
 /** What the sanitising copy writes for `value`, the reference `encode` must match. */
 export const viaCopy = (value: unknown): string => encoded(() => json.serialize(json.sanitize(value)));
+
+/** An object with each entry as an own enumerable property, `__proto__` included, as `JSON.parse` makes them. */
+export function ownKeysObject(entries: readonly (readonly [string, unknown])[]): Record<string, unknown> {
+  const object: Record<string, unknown> = {};
+  for (const [key, value] of entries) Object.defineProperty(object, key, { value, enumerable: true, configurable: true, writable: true });
+  return object;
+}

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import type { CodecLimits } from '../../src/codec/codec.js';
 import { checkDecodedValue } from '../../src/codec/value-check.js';
 import { referenceCheck } from './reference-value-check.js';
-import { outcome } from './support.js';
+import { outcome, ownKeysObject } from './support.js';
 
 
 const key = fc.oneof(fc.constantFrom('name', 'count', 'a', 'bb', 'ccc', 'constructor', 'prototype'), fc.string({ maxLength: 6 }));
@@ -16,9 +16,7 @@ const value = fc.letrec((tie) => ({
   node: fc.oneof({ depthSize: 'small' }, leaf, tie('array'), tie('object')),
   array: fc.array(tie('node'), { maxLength: 4 }),
   object: fc.array(fc.tuple(key, tie('node')), { maxLength: 5 }).map((entries) => {
-    // JSON.parse makes __proto__ an own key; so does defineProperty here.
-    const object: Record<string, unknown> = {};
-    for (const [k, v] of entries) Object.defineProperty(object, k, { value: v, enumerable: true, configurable: true, writable: true });
+    const object = ownKeysObject(entries);
     if (entries.length > 0 && entries[0]?.[0] === 'a') Object.defineProperty(object, '__proto__', { value: 1, enumerable: true });
     return object;
   }),
